@@ -1,0 +1,36 @@
+import type { ResolvedConfig } from "./config_schema.ts";
+import type { Progress } from "./progress.ts";
+
+/** What the runner hands a stage: everything it may read, and the one place it may write. */
+export interface StageContext<P = unknown> {
+  /** The slice of the resolved config this stage is keyed on (see the registry). */
+  params: P;
+  /** Upstream stage name → that stage's published artifact directory (read only). */
+  inputs: Record<string, string>;
+  /** Write every output here: a fresh temp dir, published atomically when the stage returns. */
+  outDir: string;
+  /** The config seed; every random draw in the stage derives from it. */
+  seed: number;
+  /** One line of human-readable log (the CLI decides where it goes). */
+  log: (line: string) => void;
+  /** Start a progress indicator for `total` steps of a long loop. */
+  progress: (label: string, total: number) => Progress;
+}
+
+/** A stage is one async function that turns its inputs into files in `outDir`. */
+export type StageFn<P = unknown> = (ctx: StageContext<P>) => Promise<void>;
+
+/** One row of the stage table: how to key a stage and how to load it (lazily). */
+export interface StageSpec {
+  name: string;
+  /** The stage's module; its transitive project imports form its code fingerprint. */
+  module: URL;
+  /** Upstream stages whose artifact keys feed this one. */
+  after: string[];
+  /** Whether results depend on the tfjs backend (then the backend name joins the key). */
+  usesBackend: boolean;
+  /** The part of the config this stage's results depend on, and nothing else. */
+  params: (config: ResolvedConfig) => unknown;
+  /** Import the stage only when it runs, so cached runs never load tfjs. */
+  load: () => Promise<StageFn>;
+}

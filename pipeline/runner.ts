@@ -1,0 +1,169 @@
+import { join } from "node:path";
+import type { ResolvedConfig } from "./config_schema.ts";
+import { type CodeFingerprint, codeFingerprint, fingerprintDigest } from "./fingerprint.ts";
+import type { ModuleGraph } from "./fingerprint.ts";
+import { hashValue } from "./hash.ts";
+import { withLock } from "./lock.ts";
+import type { Progress } from "./progress.ts";
+import type { StageContext, StageSpec } from "./stage.ts";
+import { type ArtifactStore, type KeyInputs, type Manifest } from "./store.ts";
+import { formatBytes, formatDuration } from "./units.ts";
+
+/** A stage with its key worked out: everything needed to look it up or run it. */
+export interface PlannedStage {
+  spec: StageSpec;
+  key: string;
+  keyInputs: KeyInputs;
+  fingerprint: CodeFingerprint;
+}
+
+/** What the runner needs from the outside world; tests pass their own. */
+export interface RunEnv {
+  store: ArtifactStore;
+  graph: ModuleGraph;
+  projectRoot: string;
+  configPath: string;
+  /** One status line per stage. */
+  status: (line: string) => void;
+  /** Free-form lines from the stages. */
+  log: (line: string) => void;
+  progress: (label: string, total: number) => Progress;
+  /** Deno's version unless a test pretends otherwise. */
+  denoVersion?: string;
+}
+
+/** Work out every stage's key, in table order (each stage comes after its inputs). */
+export async function planStages(
+  config: ResolvedConfig,
+  stages: StageSpec[],
+  env: RunEnv,
+): Promise<PlannedStage[]> {
+  const planned: PlannedStage[] = [];
+  for (const spec of stages) {
+    const inputs: Record<string, string> = {};
+    for (const upstream of spec.after) {
+      const found = planned.find((p) => p.spec.name === upstream);
+      if (!found) throw new Error(`stage ${spec.name} needs ${upstream}, which comes later`);
+      inputs[upstream] = found.key;
+    }
+    const fingerprint = await codeFingerprint(env.graph, spec.module, env.projectRoot);
+    const runtime: Record<string, string> = { deno: env.denoVersion ?? Deno.version.deno };
+    if (spec.usesBackend) runtime.backend = config.backend;
+    const keyInputs: KeyInputs = {
+      stage: spec.name,
+      code: fingerprintDigest(fingerprint),
+      params: spec.params(config),
+      inputs,
+      runtime,
+    };
+    planned.push({ spec, key: hashValue(keyInputs), keyInputs, fingerprint });
+  }
+  return planned;
+}
+
+export interface StageResult {
+  stage: string;
+  key: string;
+  dir: string;
+  cached: boolean;
+}
+
+/**
+ * Run the plan: reuse every stage whose key is in the store, run the rest into a temp dir
+ * and publish it atomically. `force` re-runs the named stages (or all) even when cached.
+ */
+export async function runPlan(
+  config: ResolvedConfig,
+  plan: PlannedStage[],
+  env: RunEnv,
+  force: "all" | Set<string> = new Set(),
+): Promise<StageResult[]> {
+  await env.store.sweepTemp();
+  const results: StageResult[] = [];
+  for (const stage of plan) {
+    const forced = force === "all" || force.has(stage.spec.name);
+    const inputs = Object.fromEntries(
+      stage.spec.after.map((name) => [name, results.find((r) => r.stage === name)!.dir]),
+    );
+    results.push(await runOne(config, stage, inputs, env, forced));
+  }
+  return results;
+}
+
+async function runOne(
+  config: ResolvedConfig,
+  stage: PlannedStage,
+  inputs: Record<string, string>,
+  env: RunEnv,
+  forced: boolean,
+): Promise<StageResult> {
+  const { store } = env;
+  const { name } = stage.spec;
+  const short = stage.key.slice(0, 8);
+  const locks = join(store.root, ".locks");
+  await Deno.mkdir(locks, { recursive: true });
+  const lockPath = join(locks, `${name}-${stage.key}.lock`);
+  const waiting = (pid: number) => env.log(`${name} ${short}  waiting for run ${pid}`);
+  return await withLock(lockPath, async () => {
+    const started = performance.now();
+    if (!forced) {
+      const found = await store.lookup(name, stage.key);
+      if (found.state === "hit") {
+        const bytes = Object.values(found.manifest.files).reduce((n, f) => n + f.size, 0);
+        const took = formatDuration(performance.now() - started);
+        env.status(`${name.padEnd(8)} ${short}  cached  ${formatBytes(bytes)}  ${took}`);
+        return { stage: name, key: stage.key, dir: found.dir, cached: true };
+      }
+      if (found.state === "corrupt") {
+        const aside = await store.quarantine(name, stage.key);
+        env.status(`${name.padEnd(8)} ${short}  corrupt (${found.reason}); moved to ${aside}`);
+      }
+    }
+    const manifest = await execute(config, stage, inputs, env);
+    const bytes = Object.values(manifest.files).reduce((n, f) => n + f.size, 0);
+    const took = formatDuration(manifest.durationMs);
+    env.status(`${name.padEnd(8)} ${short}  ran in ${took}  ${formatBytes(bytes)}`);
+    return { stage: name, key: stage.key, dir: store.dir(name, stage.key), cached: false };
+  }, waiting);
+}
+
+/** Run one stage into a fresh temp dir and publish it; on any failure nothing is published. */
+export async function execute(
+  config: ResolvedConfig,
+  stage: PlannedStage,
+  inputs: Record<string, string>,
+  env: RunEnv,
+  publish = true,
+): Promise<Manifest> {
+  const { store } = env;
+  const outDir = await store.makeTempDir(stage.spec.name, stage.key);
+  const startedAt = new Date();
+  try {
+    const run = await stage.spec.load();
+    const ctx: StageContext = {
+      params: stage.keyInputs.params,
+      inputs,
+      outDir,
+      seed: config.seed,
+      log: env.log,
+      progress: env.progress,
+    };
+    await run(ctx);
+    const endedAt = new Date();
+    const manifest = {
+      stage: stage.spec.name,
+      key: stage.key,
+      keyInputs: stage.keyInputs,
+      fingerprint: stage.fingerprint,
+      config: { name: config.name, path: env.configPath, resolved: config },
+      seed: config.seed,
+      startedAt: startedAt.toISOString(),
+      endedAt: endedAt.toISOString(),
+      durationMs: endedAt.getTime() - startedAt.getTime(),
+    };
+    if (!publish) return { ...manifest, files: await store.hashFiles(outDir) };
+    return await store.publish(outDir, manifest);
+  } finally {
+    await Deno.remove(outDir, { recursive: true }).catch(() => {});
+  }
+}

@@ -1,0 +1,192 @@
+import { join, relative } from "node:path";
+import { hashFile } from "./hash.ts";
+import type { CodeFingerprint } from "./fingerprint.ts";
+import { processAlive } from "./lock.ts";
+
+/** Everything that determines a stage's results; its canonical JSON hashes to the key. */
+export interface KeyInputs {
+  stage: string;
+  /** Digest of the stage's CodeFingerprint. */
+  code: string;
+  params: unknown;
+  /** Upstream stage name → artifact key. */
+  inputs: Record<string, string>;
+  /** Deno version always; the tfjs backend for stages whose results depend on it. */
+  runtime: Record<string, string>;
+}
+
+export interface FileRecord {
+  sha256: string;
+  size: number;
+}
+
+/** manifest.json: what made an artifact and what it holds. Written last, published with it. */
+export interface Manifest {
+  stage: string;
+  key: string;
+  keyInputs: KeyInputs;
+  fingerprint: CodeFingerprint;
+  config: { name: string; path: string; resolved: unknown };
+  seed: number;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  files: Record<string, FileRecord>;
+}
+
+export type Lookup =
+  | { state: "hit"; dir: string; manifest: Manifest }
+  | { state: "miss"; dir: string }
+  | { state: "corrupt"; dir: string; reason: string };
+
+export const MANIFEST = "manifest.json";
+
+/** `artifacts/<stage>/<key>/`: one directory per stage invocation, named by its key. */
+export class ArtifactStore {
+  constructor(readonly root: string) {}
+
+  dir(stage: string, key: string): string {
+    return join(this.root, stage, key);
+  }
+
+  /** A hit only if the manifest parses and every file matches its recorded hash and size. */
+  async lookup(stage: string, key: string): Promise<Lookup> {
+    const dir = this.dir(stage, key);
+    let manifest: Manifest;
+    try {
+      manifest = JSON.parse(await Deno.readTextFile(join(dir, MANIFEST)));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) {
+        const exists = await pathExists(dir);
+        return exists ? { state: "corrupt", dir, reason: "manifest.json is missing" } : {
+          state: "miss",
+          dir,
+        };
+      }
+      return { state: "corrupt", dir, reason: `manifest.json is unreadable: ${error}` };
+    }
+    const reason = await this.verifyFiles(dir, manifest);
+    return reason ? { state: "corrupt", dir, reason } : { state: "hit", dir, manifest };
+  }
+
+  /** Why the files on disk differ from the manifest, or undefined if they match exactly. */
+  async verifyFiles(dir: string, manifest: Manifest): Promise<string | undefined> {
+    if (manifest.key !== relative(join(this.root, manifest.stage), dir)) {
+      return `manifest key ${manifest.key} does not match its directory`;
+    }
+    const onDisk = await listFiles(dir);
+    const recorded = Object.keys(manifest.files);
+    const extra = onDisk.filter((f) => f !== MANIFEST && !(f in manifest.files));
+    if (extra.length) return `unrecorded file ${extra[0]}`;
+    for (const name of recorded) {
+      if (!onDisk.includes(name)) return `${name} is missing`;
+      const actual = await hashFile(join(dir, name));
+      const expected = manifest.files[name];
+      if (actual.size !== expected.size) {
+        return `${name} has ${actual.size} bytes, manifest says ${expected.size}`;
+      }
+      if (actual.sha256 !== expected.sha256) return `${name} does not match its sha256`;
+    }
+    return undefined;
+  }
+
+  /** Every manifest stored for a stage (used to explain why a key is stale). */
+  async manifests(stage: string): Promise<Manifest[]> {
+    const out: Manifest[] = [];
+    try {
+      for await (const entry of Deno.readDir(join(this.root, stage))) {
+        if (!entry.isDirectory) continue;
+        try {
+          const text = await Deno.readTextFile(join(this.root, stage, entry.name, MANIFEST));
+          out.push(JSON.parse(text));
+        } catch { /* an entry without a readable manifest is not a run to compare with */ }
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    return out.sort((a, b) => a.endedAt.localeCompare(b.endedAt));
+  }
+
+  /** Same-disk scratch space, so publishing is a single atomic rename. */
+  async makeTempDir(stage: string, key: string): Promise<string> {
+    const tmpRoot = join(this.root, ".tmp");
+    await Deno.mkdir(tmpRoot, { recursive: true });
+    // The pid in the name lets a later run tell a dead run's leftovers from a live one's.
+    const prefix = `${stage}-${key.slice(0, 8)}-pid${Deno.pid}-`;
+    return await Deno.makeTempDir({ dir: tmpRoot, prefix });
+  }
+
+  /** sha256 and size of every file a stage wrote, by relative path. */
+  async hashFiles(dir: string): Promise<Record<string, FileRecord>> {
+    const files: Record<string, FileRecord> = {};
+    for (const name of await listFiles(dir)) {
+      if (name !== MANIFEST) files[name] = await hashFile(join(dir, name));
+    }
+    return files;
+  }
+
+  /**
+   * Hash what the stage wrote, add the manifest, and rename the temp dir into place.
+   * An entry already there (a forced re-run) is first moved into the temp area and then
+   * deleted, so the key never points at a mix of old and new files.
+   */
+  async publish(tempDir: string, manifest: Omit<Manifest, "files">): Promise<Manifest> {
+    const full: Manifest = { ...manifest, files: await this.hashFiles(tempDir) };
+    await Deno.writeTextFile(join(tempDir, MANIFEST), JSON.stringify(full, null, 2) + "\n");
+    const target = this.dir(manifest.stage, manifest.key);
+    await Deno.mkdir(join(this.root, manifest.stage), { recursive: true });
+    if (await pathExists(target)) {
+      const old = await this.makeTempDir(`replaced-${manifest.stage}`, manifest.key);
+      await Deno.remove(old);
+      await Deno.rename(target, old);
+      await Deno.rename(tempDir, target);
+      await Deno.remove(old, { recursive: true });
+    } else {
+      await Deno.rename(tempDir, target);
+    }
+    return full;
+  }
+
+  /** Move a bad entry out of the store's namespace so no later lookup can trust it. */
+  async quarantine(stage: string, key: string): Promise<string> {
+    const aside = join(this.root, ".corrupt", `${stage}-${key}-${Date.now()}`);
+    await Deno.mkdir(join(this.root, ".corrupt"), { recursive: true });
+    await Deno.rename(this.dir(stage, key), aside);
+    return aside;
+  }
+
+  /** Remove temp dirs left by runs that died (kill -9, power loss); they were never trusted. */
+  async sweepTemp(): Promise<void> {
+    const tmpRoot = join(this.root, ".tmp");
+    try {
+      for await (const entry of Deno.readDir(tmpRoot)) {
+        const pid = Number(entry.name.match(/-pid(\d+)-/)?.[1]);
+        if (pid === Deno.pid || processAlive(pid)) continue;
+        await Deno.remove(join(tmpRoot, entry.name), { recursive: true });
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+}
+
+/** Relative paths of all regular files under `dir`, sorted, with "/" separators. */
+export async function listFiles(dir: string, prefix = ""): Promise<string[]> {
+  const out: string[] = [];
+  for await (const entry of Deno.readDir(join(dir, prefix))) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory) out.push(...await listFiles(dir, rel));
+    else out.push(rel);
+  }
+  return out.sort();
+}
+
+async function pathExists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}

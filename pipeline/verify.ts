@@ -1,0 +1,48 @@
+import type { ResolvedConfig } from "./config_schema.ts";
+import { execute, type PlannedStage, type RunEnv } from "./runner.ts";
+import { UserError } from "./errors.ts";
+
+/**
+ * Re-execute stages into scratch space and compare every file with the cached artifact,
+ * byte for byte (by sha256). Returns the number of mismatching files. The cache is read,
+ * never written: this checks that same config + code + backend gives the same bytes.
+ */
+export async function verifyPlan(
+  config: ResolvedConfig,
+  plan: PlannedStage[],
+  selected: PlannedStage[],
+  env: RunEnv,
+): Promise<number> {
+  let mismatches = 0;
+  for (const stage of selected) {
+    const inputs: Record<string, string> = {};
+    for (const upstream of stage.spec.after) {
+      inputs[upstream] = await cachedDir(plan.find((p) => p.spec.name === upstream)!, env);
+    }
+    const cached = await env.store.lookup(stage.spec.name, stage.key);
+    if (cached.state !== "hit") {
+      throw new UserError(`${stage.spec.name} is not cached (${cached.state}); run it first`);
+    }
+    const fresh = await execute(config, stage, inputs, env, false);
+    const names = new Set([...Object.keys(cached.manifest.files), ...Object.keys(fresh.files)]);
+    const bad = [...names].filter((n) =>
+      cached.manifest.files[n]?.sha256 !== fresh.files[n]?.sha256
+    );
+    mismatches += bad.length;
+    const head = `${stage.spec.name.padEnd(8)} ${stage.key.slice(0, 8)}`;
+    env.status(
+      bad.length
+        ? `${head}  DIFFERS in ${bad.join(", ")}`
+        : `${head}  identical (${names.size} files)`,
+    );
+  }
+  return mismatches;
+}
+
+async function cachedDir(stage: PlannedStage, env: RunEnv): Promise<string> {
+  const found = await env.store.lookup(stage.spec.name, stage.key);
+  if (found.state !== "hit") {
+    throw new UserError(`${stage.spec.name} is not cached (${found.state}); run it first`);
+  }
+  return found.dir;
+}

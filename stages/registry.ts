@@ -1,0 +1,18 @@
+import type { StageFn, StageSpec } from "../pipeline/stage.ts";
+
+/**
+ * The one table of stages, in dependency order. `params` picks the part of the config a
+ * stage's results depend on: it is hashed into the key, so it must hold everything that
+ * can change the outputs and nothing that cannot (no names, no paths of outputs).
+ * Stages are imported only when they run, so a fully cached run never loads tfjs.
+ */
+export const STAGES: StageSpec[] = [
+  {
+    name: "prepare",
+    module: new URL("./prepare.ts", import.meta.url),
+    after: [],
+    usesBackend: false,
+    params: (c) => ({ seed: c.seed, data: c.data }),
+    load: () => import("./prepare.ts").then((m) => m.prepare as StageFn),
+  },
+];

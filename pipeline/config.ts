@@ -42,7 +42,7 @@ async function readChain(
     );
   }
   const file = await readYaml(path, seen.at(-1));
-  const own = file.doc.toJS() as Record<string, unknown>;
+  const own = (file.doc.toJS() ?? {}) as Record<string, unknown>;
   const { extends: parentRef, ...values } = own;
   let base: Record<string, unknown> = {};
   if (parentRef !== undefined) {

@@ -1,0 +1,72 @@
+/**
+ * End to end through the CLI, as a user runs it: a synthetic config twice (the second run
+ * is all cache hits and writes nothing), `status`, `verify`, and a bad config that fails
+ * with one line and writes nothing.
+ */
+import { join } from "node:path";
+import { assert_, assertEquals, assertIncludes } from "../pipeline/test_assert.ts";
+import { listFiles } from "../pipeline/store.ts";
+
+const CONFIG = "tests/fixtures/synthetic.yaml";
+
+async function cli(...args: string[]) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "pipeline/cli.ts", ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+async function fileStamps(dir: string): Promise<string[]> {
+  const names = await listFiles(dir);
+  return await Promise.all(names.map(async (name) => {
+    const info = await Deno.stat(join(dir, name));
+    return `${name} ${info.size} ${info.mtime?.getTime()}`;
+  }));
+}
+
+Deno.test("run twice: the second run is all cache hits and writes nothing", async () => {
+  const store = await Deno.makeTempDir({ prefix: "e2e-store-" });
+  const first = await cli("run", CONFIG, "--artifacts", store);
+  assertEquals(first.code, 0, first.stderr);
+  assertIncludes(first.stdout, "prepare");
+  assertIncludes(first.stdout, "ran in");
+
+  const before = await fileStamps(store);
+  const second = await cli("run", CONFIG, "--artifacts", store);
+  assertEquals(second.code, 0, second.stderr);
+  const lines = second.stdout.trim().split("\n");
+  assert_(lines.length > 0 && lines.every((l) => l.includes("  cached  ")), second.stdout);
+  assertEquals(await fileStamps(store), before);
+
+  const status = await cli("status", CONFIG, "--artifacts", store);
+  assertEquals(status.code, 0, status.stderr);
+  assert_(status.stdout.trim().split("\n").every((l) => l.endsWith("cached")), status.stdout);
+
+  const changed = await Deno.makeTempFile({ suffix: ".yaml" });
+  await Deno.writeTextFile(changed, `extends: ${Deno.cwd()}/${CONFIG}\ndata:\n  testFraction: 0.3\n`);
+  const stale = await cli("status", changed, "--artifacts", store);
+  assertIncludes(stale.stdout, "stale: param data.testFraction 0.2 → 0.3");
+
+  const verify = await cli("verify", CONFIG, "--artifacts", store);
+  assertEquals(verify.code, 0, verify.stdout + verify.stderr);
+  assertIncludes(verify.stdout, "identical");
+});
+
+Deno.test("a bad config fails with one line naming the place and the fix, and writes nothing", async () => {
+  const store = join(await Deno.makeTempDir(), "never-created");
+  const bad = await Deno.makeTempFile({ suffix: ".yaml" });
+  await Deno.writeTextFile(bad, "train:\n  batchSiz: 10\n");
+  const result = await cli("run", bad, "--artifacts", store);
+  assertEquals(result.code, 1);
+  assertEquals(result.stdout, "");
+  const message = result.stderr.trim();
+  assert_(!message.includes("\n"), message);
+  assertIncludes(message, `${bad}:2: unknown key train.batchSiz: did you mean "batchSize"?`);
+  let exists = true;
+  await Deno.stat(store).catch(() => exists = false);
+  assert_(!exists, "the artifact store must not be created for an invalid config");
+});

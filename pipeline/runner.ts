@@ -137,6 +137,9 @@ export async function execute(
 ): Promise<Manifest> {
   const { store } = env;
   const outDir = await store.makeTempDir(stage.spec.name, stage.key);
+  // A verifying re-run must start from nothing, so it never sees a checkpoint.
+  const workDir = publish ? store.workDir(stage.spec.name, stage.key) : `${outDir}.work`;
+  await Deno.mkdir(workDir, { recursive: true });
   const startedAt = new Date();
   try {
     const run = await stage.spec.load();
@@ -144,6 +147,7 @@ export async function execute(
       params: stage.keyInputs.params,
       inputs,
       outDir,
+      workDir,
       seed: config.seed,
       log: env.log,
       progress: env.progress,
@@ -162,8 +166,11 @@ export async function execute(
       durationMs: endedAt.getTime() - startedAt.getTime(),
     };
     if (!publish) return { ...manifest, files: await store.hashFiles(outDir) };
-    return await store.publish(outDir, manifest);
+    const published = await store.publish(outDir, manifest);
+    await Deno.remove(workDir, { recursive: true });
+    return published;
   } finally {
     await Deno.remove(outDir, { recursive: true }).catch(() => {});
+    if (!publish) await Deno.remove(workDir, { recursive: true }).catch(() => {});
   }
 }

@@ -9,6 +9,11 @@ export interface StageContext<P = unknown> {
   inputs: Record<string, string>;
   /** Write every output here: a fresh temp dir, published atomically when the stage returns. */
   outDir: string;
+  /**
+   * Scratch space that survives a crash, private to this stage key: a stage keeps resumable
+   * checkpoints here. It is deleted once the artifact is published.
+   */
+  workDir: string;
   /** The config seed; every random draw in the stage derives from it. */
   seed: number;
   /** One line of human-readable log (the CLI decides where it goes). */

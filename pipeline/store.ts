@@ -107,6 +107,11 @@ export class ArtifactStore {
     return out.sort((a, b) => a.endedAt.localeCompare(b.endedAt));
   }
 
+  /** Crash-surviving scratch space for one stage key (checkpoints to resume from). */
+  workDir(stage: string, key: string): string {
+    return join(this.root, ".work", `${stage}-${key}`);
+  }
+
   /** Same-disk scratch space, so publishing is a single atomic rename. */
   async makeTempDir(stage: string, key: string): Promise<string> {
     const tmpRoot = join(this.root, ".tmp");

@@ -43,7 +43,7 @@ async function readChain(
   }
   const file = await readYaml(path, seen.at(-1));
   const own = (file.doc.toJS() ?? {}) as Record<string, unknown>;
-  const { extends: parentRef, ...values } = own;
+  const { extends: parentRef, ...values } = resolvePaths(own, dirname(path));
   let base: Record<string, unknown> = {};
   if (parentRef !== undefined) {
     if (typeof parentRef !== "string") {
@@ -84,6 +84,27 @@ async function readYaml(path: string, referrer?: string): Promise<ConfigFile> {
     );
   }
   return { path, doc, lines };
+}
+
+/** Config keys that hold file paths: relative ones are relative to the file that sets them. */
+const PATH_KEYS: Path[] = [
+  ["data", "idx", "trainImages"],
+  ["data", "idx", "trainLabels"],
+  ["data", "idx", "testImages"],
+  ["data", "idx", "testLabels"],
+  ["data", "csv", "path"],
+];
+
+function resolvePaths(values: Record<string, unknown>, dir: string): Record<string, unknown> {
+  const out = structuredClone(values);
+  for (const path of PATH_KEYS) {
+    const parent = valueAt(out, path.slice(0, -1));
+    const last = path.at(-1)!;
+    if (isPlainObject(parent) && typeof parent[last] === "string") {
+      parent[last] = resolve(dir, parent[last] as string);
+    }
+  }
+  return out;
 }
 
 /** Objects merge key by key; anything else (lists included) is replaced by the child's value. */

@@ -110,3 +110,13 @@ for (const [what, files, parts] of BAD_CONFIGS) {
     assertEquals(entries, Object.keys(files).sort());
   });
 }
+
+Deno.test("data paths are relative to the config file that sets them", async () => {
+  const dir = await writeConfigs({
+    "base.yaml": "data:\n  source: csv\n  csv:\n    path: data/pixels.csv\n",
+  });
+  await Deno.mkdir(join(dir, "sub"));
+  await Deno.writeTextFile(join(dir, "sub", "leaf.yaml"), "extends: ../base.yaml\n");
+  const config = await loadConfig(join(dir, "sub", "leaf.yaml"));
+  assertEquals(config.data.csv?.path, join(dir, "data", "pixels.csv"));
+});

@@ -9,8 +9,8 @@ import { createHash } from "node:crypto";
  * made, and adding a draw in one stage never shifts the numbers of another.
  */
 export class Rng {
-  readonly #state: Uint32Array;
-  readonly #id: Uint8Array;
+  #state: Uint32Array;
+  #id: Uint8Array;
 
   constructor(seed: number) {
     if (!Number.isSafeInteger(seed) || seed < 0) {
@@ -22,17 +22,10 @@ export class Rng {
 
   /** An independent stream derived from this stream's seed (not its position) and a label. */
   fork(label: string): Rng {
-    const child = Object.create(Rng.prototype) as Rng;
-    const id = digest(["fork", Array.from(this.#id), label]);
-    // Private fields live on instances, so initialise them through a real constructor call.
-    return Object.assign(child, Rng.#fromId(id));
-  }
-
-  static #fromId(id: Uint8Array): Rng {
-    const rng = new Rng(0);
-    rng.#id.set(id);
-    rng.#state.set(stateFrom(id));
-    return rng;
+    const child = new Rng(0);
+    child.#id = digest(["fork", Array.from(this.#id), label]);
+    child.#state = stateFrom(child.#id);
+    return child;
   }
 
   /** A uniform uint32. */

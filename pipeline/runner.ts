@@ -2,7 +2,8 @@ import { join } from "node:path";
 import type { ResolvedConfig } from "./config_schema.ts";
 import { type CodeFingerprint, codeFingerprint, fingerprintDigest } from "./fingerprint.ts";
 import type { ModuleGraph } from "./fingerprint.ts";
-import { hashValue } from "./hash.ts";
+import { UserError } from "./errors.ts";
+import { hashFile, hashValue } from "./hash.ts";
 import { withLock } from "./lock.ts";
 import type { Progress } from "./progress.ts";
 import type { StageContext, StageSpec } from "./stage.ts";
@@ -55,10 +56,31 @@ export async function planStages(
       params: spec.params(config),
       inputs,
       runtime,
+      files: await hashExternalFiles(spec, config, env.configPath),
     };
     planned.push({ spec, key: hashValue(keyInputs), keyInputs, fingerprint });
   }
   return planned;
+}
+
+/** sha256 of every external file a stage reads; a missing file fails before anything runs. */
+async function hashExternalFiles(
+  spec: StageSpec,
+  config: ResolvedConfig,
+  configPath: string,
+): Promise<Record<string, string> | undefined> {
+  const refs = spec.externalFiles?.(config) ?? [];
+  if (refs.length === 0) return undefined;
+  const files: Record<string, string> = {};
+  for (const { path, yamlPath } of refs) {
+    try {
+      files[path] = (await hashFile(path)).sha256;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      throw new UserError(`${configPath}: ${yamlPath}: ${path} does not exist; fix the path`);
+    }
+  }
+  return files;
 }
 
 export interface StageResult {

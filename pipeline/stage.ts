@@ -36,6 +36,8 @@ export interface StageSpec {
   usesBackend: boolean;
   /** The part of the config this stage's results depend on, and nothing else. */
   params: (config: ResolvedConfig) => unknown;
+  /** Files outside the project the stage reads (data sets); their bytes join the key. */
+  externalFiles?: (config: ResolvedConfig) => { path: string; yamlPath: string }[];
   /** Import the stage only when it runs, so cached runs never load tfjs. */
   load: () => Promise<StageFn>;
 }

@@ -16,6 +16,7 @@ export function explainChange(planned: PlannedStage, previous: Manifest): string
     ...diffRecords(previous.fingerprint.files, planned.fingerprint.files, "source ", () => ""),
     ...diffLists(previous.fingerprint.npm, planned.fingerprint.npm, "npm "),
     ...diffRecords(before.runtime, now.runtime, "runtime ", (v) => v),
+    ...diffRecords(before.files ?? {}, now.files ?? {}, "data file ", () => ""),
   ];
   return reasons.length ? reasons : ["key changed (stage definition)"];
 }

@@ -13,6 +13,8 @@ export interface KeyInputs {
   inputs: Record<string, string>;
   /** Deno version always; the tfjs backend for stages whose results depend on it. */
   runtime: Record<string, string>;
+  /** Path → sha256 of each external file the stage reads (absent when there are none). */
+  files?: Record<string, string>;
 }
 
 export interface FileRecord {

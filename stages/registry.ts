@@ -1,4 +1,5 @@
 import type { StageFn, StageSpec } from "../pipeline/stage.ts";
+import { sourceFiles } from "./data/source_files.ts";
 
 /**
  * The one table of stages, in dependency order. `params` picks the part of the config a
@@ -13,6 +14,7 @@ export const STAGES: StageSpec[] = [
     after: [],
     usesBackend: false,
     params: (c) => ({ seed: c.seed, data: c.data }),
+    externalFiles: (c) => sourceFiles(c.data),
     load: () => import("./prepare.ts").then((m) => m.prepare as StageFn),
   },
 ];

@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { UserError } from "../../pipeline/errors.ts";
+import { loadCsv } from "./csv.ts";
+
+async function withCsv(text: string, fn: (path: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "data.csv");
+    await Deno.writeTextFile(path, text);
+    await fn(path);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("loadCsv reads square images with the label in any column", async () => {
+  const text = "p0,p1,digit,p2,p3\n0,255,7,51,102\n\n255,255,3,0,0\n";
+  await withCsv(text, async (path) => {
+    const source = await loadCsv({ path, labelColumn: "digit", pixelMax: 255 });
+    assert.equal(source.name, path);
+    assert.equal(source.test, null);
+    assert.deepEqual([source.train.height, source.train.width], [2, 2]);
+    assert.deepEqual(Array.from(source.train.labels), [7, 3]);
+    assert.deepEqual(
+      Array.from(source.train.images),
+      [0, 1, 0.2, 0.4, 1, 1, 0, 0].map(Math.fround),
+    );
+    assert.equal(source.files[0].path, path);
+  });
+});
+
+Deno.test("loadCsv rejects bad CSV with one line naming the file, the place and the fix", async () => {
+  const cases: [string, RegExp][] = [
+    ["label,a,b,c,d\n", /has a header but no data rows/],
+    ["", /is empty/],
+    [
+      "y,a,b,c,d\n1,0,0,0,0\n",
+      /has no column "label" \(columns: "y", "a", "b", "c", "d"\); set data\.csv\.labelColumn/,
+    ],
+    ["label,a,b,c,d\n1,0,0,0,0\n2,0,0\n", /line 3 has 3 fields but the header has 5/],
+    ["label,a,b,c,d\n1,0,x,0,0\n", /line 2, column "b": "x" is not a number/],
+    ["label,a,b,c,d\n1,0,,0,0\n", /line 2, column "b": "" is not a number/],
+    [
+      "label,a,b,c,d\n1,0,0,0,1.5\n",
+      /line 2, column "d": 1\.5 is outside \[0, 1\]; set data\.csv\.pixelMax/,
+    ],
+    ["label,a,b,c,d\n1,0,-1,0,0\n", /-1 is outside \[0, 1\]/],
+    ["label,a,b,c,d\n1.5,0,0,0,0\n", /label 1\.5 is not an integer in 0\.\.255/],
+    ["label,a,b,c\n1,0,0,0\n", /has 3 pixel columns, which is not a square image/],
+    ['label,a\n1,"0\n', /is not valid CSV/],
+  ];
+  for (const [text, pattern] of cases) {
+    await withCsv(text, async (path) => {
+      await assert.rejects(loadCsv({ path, labelColumn: "label", pixelMax: 1 }), (e: unknown) => {
+        assert.ok(e instanceof UserError, `${JSON.stringify(text)}: ${e}`);
+        assert.ok(e.message.startsWith(`${path}: `), e.message);
+        assert.match(e.message, pattern);
+        assert.ok(!e.message.includes("\n"), e.message);
+        return true;
+      });
+    });
+  }
+});

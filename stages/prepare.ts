@@ -1,0 +1,152 @@
+import { join } from "node:path";
+import type { DataParams } from "../pipeline/config_schema.ts";
+import { UserError } from "../pipeline/errors.ts";
+import { writeNpy } from "../pipeline/npy.ts";
+import { Rng } from "../pipeline/rng.ts";
+import type { StageFn } from "../pipeline/stage.ts";
+import { classCounts, type Dataset, select, type Source, type SourceFile } from "./data/dataset.ts";
+import { loadCsv } from "./data/csv.ts";
+import { loadIdx } from "./data/idx.ts";
+import { loadMnist } from "./data/mnist.ts";
+import { filterClasses, stratifiedSplit, stratifiedSubset } from "./data/split.ts";
+import { makeSynthetic } from "./data/synthetic.ts";
+
+/**
+ * The data stage: read a source, filter classes, split train/test (stratified, seeded),
+ * subset, binarize, and write float32 images in [0, 1] and uint8 labels as .npy files with a
+ * dataset card. Everything is validated before the first byte is written, so a bad input
+ * leaves `outDir` empty.
+ */
+
+export interface PrepareParams {
+  seed: number;
+  data: DataParams;
+}
+
+/** dataset.json: what the tensors hold and where they came from. */
+export interface DatasetCard {
+  source: DataParams["source"];
+  sourceFiles: SourceFile[];
+  height: number;
+  width: number;
+  classes: number[];
+  counts: { train: Record<string, number>; test: Record<string, number> };
+  pixelMean: number;
+  pixelStd: number;
+  binarize: DataParams["binarize"];
+  /** The threshold used, when binarize is static (dynamic sampling happens in training). */
+  threshold: number | null;
+  seed: number;
+}
+
+function loadSource(data: DataParams, rng: Rng): Promise<Source> | Source {
+  const missing = (key: string) =>
+    new UserError(`config: data.${key} is required when data.source is "${key}"; add it`);
+  switch (data.source) {
+    case "mnist":
+      return loadMnist();
+    case "idx":
+      if (!data.idx) throw missing("idx");
+      return loadIdx(data.idx);
+    case "csv":
+      if (!data.csv) throw missing("csv");
+      return loadCsv(data.csv);
+    case "synthetic":
+      return makeSynthetic(data.synthetic, rng);
+  }
+}
+
+/** Every class asked for must exist somewhere in the source: a typo should not pass silently. */
+function checkClasses(source: Source, classes: number[] | null): void {
+  if (classes === null) return;
+  const present = new Set([...source.train.labels, ...(source.test?.labels ?? [])]);
+  const absent = classes.filter((c) => !present.has(c));
+  if (absent.length > 0) {
+    const have = [...present].sort((a, b) => a - b).join(", ");
+    throw new UserError(
+      `${source.name}: has no examples of class ${absent.join(", ")} (it has ${have}); ` +
+        `fix data.classes`,
+    );
+  }
+}
+
+/** Filter, split and subset the source into the final train and test sets. */
+function makeSplits(source: Source, data: DataParams, rng: Rng): { train: Dataset; test: Dataset } {
+  const keep = (d: Dataset) => select(d, filterClasses(d.labels, data.classes));
+  let train = keep(source.train);
+  let test: Dataset;
+  if (source.test) {
+    test = keep(source.test);
+  } else {
+    const split = stratifiedSplit(train.labels, data.testFraction, rng.fork("split"));
+    test = select(train, split.test);
+    train = select(train, split.train);
+  }
+  for (const [name, d] of [["train", train], ["test", test]] as const) {
+    if (d.labels.length === 0) {
+      const classes = data.classes === null ? "" : ` with data.classes [${data.classes}]`;
+      throw new UserError(
+        `${source.name}: the ${name} split is empty${classes} (${train.labels.length} train, ` +
+          `${test.labels.length} test); use more data, other classes or another data.testFraction`,
+      );
+    }
+  }
+  const limit = (d: Dataset, name: "train" | "test") =>
+    select(d, stratifiedSubset(d.labels, data.limit[name], rng.fork(`limit.${name}`)));
+  return { train: limit(train, "train"), test: limit(test, "test") };
+}
+
+/** Threshold once, here, so every epoch sees the same binary images. */
+function binarize(d: Dataset, threshold: number): void {
+  for (let i = 0; i < d.images.length; i++) d.images[i] = d.images[i] >= threshold ? 1 : 0;
+}
+
+function pixelStats(images: Float32Array): { mean: number; std: number } {
+  let sum = 0;
+  let sumSq = 0;
+  // An indexed loop: for-of over a large typed array is an order of magnitude slower in V8.
+  for (let i = 0; i < images.length; i++) {
+    sum += images[i];
+    sumSq += images[i] * images[i];
+  }
+  const mean = sum / images.length;
+  return { mean, std: Math.sqrt(Math.max(0, sumSq / images.length - mean * mean)) };
+}
+
+export const prepare: StageFn<PrepareParams> = async (ctx) => {
+  const { seed, data } = ctx.params;
+  const rng = new Rng(seed);
+  const source = await loadSource(data, rng.fork("synthetic"));
+  checkClasses(source, data.classes);
+  const { train, test } = makeSplits(source, data, rng);
+  if (data.binarize === "static") {
+    binarize(train, data.threshold);
+    binarize(test, data.threshold);
+  }
+  const stats = pixelStats(train.images);
+  const card: DatasetCard = {
+    source: data.source,
+    sourceFiles: source.files,
+    height: train.height,
+    width: train.width,
+    classes: [...new Set([...train.labels, ...test.labels])].sort((a, b) => a - b),
+    counts: { train: classCounts(train.labels), test: classCounts(test.labels) },
+    pixelMean: stats.mean,
+    pixelStd: stats.std,
+    binarize: data.binarize,
+    threshold: data.binarize === "static" ? data.threshold : null,
+    seed,
+  };
+
+  // Validation is over; only now touch outDir.
+  const shape = (d: Dataset) => [d.labels.length, d.height, d.width];
+  await writeNpy(join(ctx.outDir, "train_images.npy"), train.images, shape(train));
+  await writeNpy(join(ctx.outDir, "train_labels.npy"), train.labels, [train.labels.length]);
+  await writeNpy(join(ctx.outDir, "test_images.npy"), test.images, shape(test));
+  await writeNpy(join(ctx.outDir, "test_labels.npy"), test.labels, [test.labels.length]);
+  await Deno.writeTextFile(join(ctx.outDir, "dataset.json"), JSON.stringify(card, null, 2) + "\n");
+  ctx.log(
+    `${source.name}: ${train.labels.length} train, ${test.labels.length} test, ` +
+      `${train.height}×${train.width}, classes ${card.classes.join(",")}`,
+  );
+};

@@ -6,15 +6,13 @@ export type Row = Record<string, string | number | boolean | null>;
 
 /**
  * Rows as CSV text with a header. Columns come from `columns` or, by default, from the
- * first row's keys in order, so the same rows always give the same bytes. Numbers are
- * written with full precision (JavaScript's shortest round-trip form).
+ * order keys first appear in the rows, so the same rows always give the same bytes.
+ * Numbers are written in full precision (JavaScript's shortest round-trip form), booleans
+ * as true/false, null as an empty cell.
  */
 export function toCsv(rows: Row[], columns?: string[]): string {
-  const header = columns ?? Object.keys(rows[0] ?? {});
-  return stringify(rows.map((row) => header.map((c) => row[c] ?? "")), {
-    header: true,
-    columns: header,
-  });
+  const header = columns ?? [...new Set(rows.flatMap((row) => Object.keys(row)))];
+  return stringify(rows, { header: true, columns: header, cast: { boolean: String } });
 }
 
 export async function writeCsv(path: string, rows: Row[], columns?: string[]): Promise<void> {

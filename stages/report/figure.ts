@@ -1,0 +1,173 @@
+/**
+ * Renders one report figure from a data-less Vega-Lite spec and flat rows, writing the
+ * spec (with data and provenance), SVG, PNG and CSV side by side. A figure never exists
+ * without its data and the keys of the artifacts it came from.
+ *
+ * Determinism: the same inputs give byte-identical files. Vega's SVG writer numbers clip
+ * paths and gradients from module-global counters, so they are reset before each render
+ * and scoped by figure name (two figures inlined in one HTML page must not share ids).
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Resvg } from "@resvg/resvg-js";
+import { type Row, toCsv } from "../../pipeline/table.ts";
+import * as vega from "vega";
+import { compile, type TopLevelSpec, version as vegaLiteVersion } from "vega-lite";
+
+export interface Provenance {
+  /** The config the run came from, e.g. `configs/cvae.yaml`. */
+  config: string;
+  /** Stage name → full sha256 artifact key, in pipeline order. */
+  stages: Record<string, string>;
+}
+
+/** `Omit` applied to each member of a union (plain `Omit` would merge the members). */
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** A Vega-Lite spec with its data left out; vega-lite's own types require `data`. */
+export type ChartSpec = OmitEach<TopLevelSpec, "data">;
+
+export type { Row } from "../../pipeline/table.ts";
+
+export interface FigureInput {
+  /** File stem: letters, digits, `_` and `-`. */
+  name: string;
+  /** A Vega-Lite spec without `data`; the rows are injected. */
+  spec: ChartSpec;
+  rows: Row[];
+  provenance: Provenance;
+  outDir: string;
+  /** CSV column order; default: keys in order of first appearance across rows. */
+  columns?: string[];
+  /** PNG pixels per SVG pixel; default 2 so figures stay sharp on high-DPI screens. */
+  pngScale?: number;
+}
+
+export interface FigureOutput {
+  paths: { spec: string; svg: string; png: string; csv: string };
+  /** The SVG text, ready to inline into HTML. */
+  svg: string;
+}
+
+export const VEGA_LITE_SCHEMA = `https://vega.github.io/schema/vega-lite/v${
+  vegaLiteVersion.split(".")[0]
+}.json`;
+
+/** The machine's fonts (Debian's DejaVu); vega writes `font-family="sans-serif"`. */
+export const FONT_FAMILY = "DejaVu Sans";
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/** `config configs/x.yaml · prepare 3f9a2c1d · train 0b12aa4e` */
+export function provenanceCaption(provenance: Provenance): string {
+  const keys = Object.entries(provenance.stages).map(([stage, key]) =>
+    `${stage} ${key.slice(0, 8)}`
+  );
+  return [`config ${provenance.config}`, ...keys].join(" · ");
+}
+
+function checkInput({ name, spec, rows, provenance }: FigureInput): void {
+  const where = `renderFigure(${JSON.stringify(name)})`;
+  if (!NAME.test(name)) {
+    throw new Error(`${where}: name must be letters, digits, "_" or "-" (it is a file stem)`);
+  }
+  if ("data" in spec) {
+    throw new Error(`${where}: spec must not carry data; pass the records as rows`);
+  }
+  if (!provenance.config) throw new Error(`${where}: provenance.config is empty`);
+  for (const [stage, key] of Object.entries(provenance.stages)) {
+    if (!SHA256.test(key)) {
+      throw new Error(
+        `${where}: provenance.stages.${stage} must be a full sha256 key (64 hex digits), got ${
+          JSON.stringify(key)
+        }`,
+      );
+    }
+  }
+  rows.forEach((row, i) => {
+    for (const [field, value] of Object.entries(row)) {
+      const ok = value === null || typeof value === "string" || typeof value === "boolean" ||
+        (typeof value === "number" && Number.isFinite(value));
+      if (!ok) {
+        // NaN/Infinity would become null in JSON but text in CSV: the two files would disagree.
+        throw new Error(
+          `${where}: rows[${i}].${field} must be a string, finite number, boolean or null, got ${
+            String(value)
+          } (use null for a missing value)`,
+        );
+      }
+    }
+  });
+}
+
+/** The full spec as written to `<name>.vl.json`: schema, spec, provenance subtitle, data. */
+export function figureSpec(
+  spec: ChartSpec,
+  rows: Row[],
+  provenance: Provenance,
+  name: string,
+): TopLevelSpec {
+  const title = typeof spec.title === "object" && !Array.isArray(spec.title)
+    ? spec.title
+    : { text: spec.title ?? name };
+  const subtitle = title.subtitle === undefined ? [] : [title.subtitle].flat();
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    ...spec,
+    // Left-aligned like facet titles, so every figure in a report looks the same.
+    title: { anchor: "start", ...title, subtitle: [...subtitle, provenanceCaption(provenance)] },
+    data: { values: rows },
+    usermeta: { ...spec.usermeta, provenance },
+  } as TopLevelSpec;
+}
+
+const DEF_ID = /(id="|url\(#)((?:pattern_)?gradient_\d+|clip\d+)(?=[")])/g;
+
+/** Renders a complete Vega-Lite spec to SVG text, headless; def ids prefixed by `scope`. */
+export async function renderSvg(spec: TopLevelSpec, scope: string): Promise<string> {
+  // Vega tags inline rows in place (a Symbol id per row): render a copy, keep callers' rows.
+  const view = new vega.View(vega.parse(compile(structuredClone(spec)).spec), {
+    renderer: "none",
+  });
+  try {
+    vega.resetSVGDefIds();
+    const svg = await view.toSVG();
+    return svg.replace(DEF_ID, `$1${scope}-$2`);
+  } finally {
+    view.finalize();
+  }
+}
+
+/** SVG → PNG with a white background; text uses the system fonts. */
+export function svgToPng(svg: string, scale = 2): Uint8Array {
+  const resvg = new Resvg(svg, {
+    background: "white",
+    fitTo: { mode: "zoom", value: scale },
+    font: { loadSystemFonts: true, defaultFontFamily: FONT_FAMILY, sansSerifFamily: FONT_FAMILY },
+    logLevel: "off",
+  });
+  return new Uint8Array(resvg.render().asPng());
+}
+
+export async function renderFigure(input: FigureInput): Promise<FigureOutput> {
+  checkInput(input);
+  const { name, spec, rows, provenance, outDir } = input;
+  const full = figureSpec(spec, rows, provenance, name);
+  const svg = await renderSvg(full, name);
+  const stem = join(outDir, name);
+  const paths = {
+    spec: `${stem}.vl.json`,
+    svg: `${stem}.svg`,
+    png: `${stem}.png`,
+    csv: `${stem}.csv`,
+  };
+  await mkdir(outDir, { recursive: true });
+  await Promise.all([
+    writeFile(paths.spec, JSON.stringify(full, null, 2) + "\n"),
+    writeFile(paths.svg, svg),
+    writeFile(paths.png, svgToPng(svg, input.pngScale)),
+    writeFile(paths.csv, toCsv(rows, input.columns)),
+  ]);
+  return { paths, svg };
+}

@@ -48,8 +48,9 @@ export async function planStages(
       inputs[upstream] = found.key;
     }
     const fingerprint = await codeFingerprint(env.graph, spec.module, env.projectRoot);
-    const runtime: Record<string, string> = { deno: env.denoVersion ?? Deno.version.deno };
-    if (spec.usesBackend) runtime.backend = config.backend;
+    // tfjs and every other npm package a stage loads are in its fingerprint; a stage whose
+    // numbers depend on the tfjs backend has `backend` in its params.
+    const runtime = { deno: env.denoVersion ?? Deno.version.deno };
     const keyInputs: KeyInputs = {
       stage: spec.name,
       code: fingerprintDigest(fingerprint),
@@ -163,6 +164,7 @@ export async function execute(
   const workDir = publish ? store.workDir(stage.spec.name, stage.key) : `${outDir}.work`;
   await Deno.mkdir(workDir, { recursive: true });
   const startedAt = new Date();
+  const runInfo: Record<string, unknown> = {};
   try {
     const run = await stage.spec.load();
     const ctx: StageContext = {
@@ -172,6 +174,7 @@ export async function execute(
       workDir,
       seed: config.seed,
       log: env.log,
+      record: (name, value) => runInfo[name] = value,
       progress: env.progress,
     };
     await run(ctx);
@@ -186,6 +189,7 @@ export async function execute(
       startedAt: startedAt.toISOString(),
       endedAt: endedAt.toISOString(),
       durationMs: endedAt.getTime() - startedAt.getTime(),
+      runInfo,
     };
     if (!publish) return { ...manifest, files: await store.hashFiles(outDir) };
     const published = await store.publish(outDir, manifest);

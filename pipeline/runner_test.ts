@@ -52,7 +52,6 @@ export async function second(ctx: { inputs: Record<string, string>; outDir: stri
       name: "first",
       module: url("first.ts"),
       after: [],
-      usesBackend: false,
       params: (c) => ({ value: c.seed }),
       load: counting("first"),
     },
@@ -60,8 +59,7 @@ export async function second(ctx: { inputs: Record<string, string>; outDir: stri
       name: "second",
       module: url("second.ts"),
       after: ["first"],
-      usesBackend: true,
-      params: (c) => ({ model: c.model }),
+      params: (c) => ({ model: c.model, backend: c.backend }),
       load: counting("second"),
     },
   ];
@@ -113,7 +111,7 @@ Deno.test("keys change exactly when a param, an input, imported code or a versio
   const renamed = { ...config({ train: { epochs: 99 } }), name: "other" };
   assertEquals(await keys(project, renamed), [first, second]);
 
-  // The backend enters only the key of a stage that uses it.
+  // The backend enters only the key of a stage whose params hold it.
   const [first4, second4] = await keys(project, config({ backend: "cpu" }));
   assertEquals(first4, first);
   assertNotEquals(second4, second);
@@ -249,7 +247,7 @@ import { readModuleGraph } from "${toFileUrl(join(Deno.cwd(), "pipeline/fingerpr
 import { planStages, runPlan } from "${toFileUrl(join(Deno.cwd(), "pipeline/runner.ts"))}";
 import { ArtifactStore } from "${toFileUrl(join(Deno.cwd(), "pipeline/store.ts"))}";
 const module = new URL("./slow.ts", import.meta.url);
-const stages = [{ name: "slow", module, after: [], usesBackend: false, params: () => ({}),
+const stages = [{ name: "slow", module, after: [], params: () => ({}),
   load: () => import("./slow.ts").then((m) => m.slow) }];
 const env = { store: new ArtifactStore(${
       JSON.stringify(store)

@@ -18,6 +18,11 @@ export interface StageContext<P = unknown> {
   seed: number;
   /** One line of human-readable log (the CLI decides where it goes). */
   log: (line: string) => void;
+  /**
+   * Note a fact about this run that is not a result (timings, throughput): it goes into
+   * the manifest's `runInfo`, so the artifact's files stay byte-identical across runs.
+   */
+  record: (name: string, value: unknown) => void;
   /** Start a progress indicator for `total` steps of a long loop. */
   progress: (label: string, total: number) => Progress;
 }
@@ -32,8 +37,6 @@ export interface StageSpec {
   module: URL;
   /** Upstream stages whose artifact keys feed this one. */
   after: string[];
-  /** Whether results depend on the tfjs backend (then the backend name joins the key). */
-  usesBackend: boolean;
   /** The part of the config this stage's results depend on, and nothing else. */
   params: (config: ResolvedConfig) => unknown;
   /** Files outside the project the stage reads (data sets); their bytes join the key. */

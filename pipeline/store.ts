@@ -11,7 +11,7 @@ export interface KeyInputs {
   params: unknown;
   /** Upstream stage name → artifact key. */
   inputs: Record<string, string>;
-  /** Deno version always; the tfjs backend for stages whose results depend on it. */
+  /** The Deno version (npm packages, tfjs included, are in the code fingerprint). */
   runtime: Record<string, string>;
   /** Path → sha256 of each external file the stage reads (absent when there are none). */
   files?: Record<string, string>;
@@ -33,6 +33,8 @@ export interface Manifest {
   startedAt: string;
   endedAt: string;
   durationMs: number;
+  /** Facts about the run that are not results (timings): kept out of the files. */
+  runInfo: Record<string, unknown>;
   files: Record<string, FileRecord>;
 }
 

@@ -4,7 +4,7 @@ import { assertEquals } from "./test_assert.ts";
 
 Deno.test("CSV rows round-trip with numbers at full precision and quoted text", async () => {
   const rows = [
-    { epoch: 1, loss: 0.1 + 0.2, note: "a, \"quoted\" cell" },
+    { epoch: 1, loss: 0.1 + 0.2, note: 'a, "quoted" cell' },
     { epoch: 2, loss: 1e-12, note: "" },
   ];
   assertEquals(toCsv(rows).split("\n")[0], "epoch,loss,note");

@@ -1,3 +1,4 @@
+import { testContext } from "../pipeline/stage_testing.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -23,17 +24,8 @@ globalThis.addEventListener("unload", () => Deno.removeSync(ROOT, { recursive: t
 const scratch = () => Deno.makeTempDir({ dir: ROOT });
 
 /** A StageContext built by hand, as the runner would, writing into a fresh empty dir. */
-async function context(data: unknown, seed = 0): Promise<StageContext<PrepareParams>> {
-  const outDir = await scratch();
-  return {
-    params: { seed, data: dataSchema.parse(data) },
-    inputs: {},
-    outDir,
-    workDir: `${outDir}.work`,
-    seed,
-    log: () => {},
-    progress: () => ({ tick() {}, done() {} }),
-  };
+function context(data: unknown, seed = 0): Promise<StageContext<PrepareParams>> {
+  return testContext({ seed, data: dataSchema.parse(data) }, { seed, dir: ROOT });
 }
 
 /** Run the stage on `data` (config-style, defaults filled in) and return its outDir. */

@@ -12,7 +12,6 @@ export const STAGES: StageSpec[] = [
     name: "prepare",
     module: new URL("./prepare.ts", import.meta.url),
     after: [],
-    usesBackend: false,
     params: (c) => ({ seed: c.seed, data: c.data }),
     externalFiles: (c) => sourceFiles(c.data),
     load: () => import("./prepare.ts").then((m) => m.prepare as StageFn),

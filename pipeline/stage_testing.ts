@@ -1,0 +1,26 @@
+import { silentProgress } from "./progress.ts";
+import type { StageContext } from "./stage.ts";
+
+/**
+ * A StageContext built by hand, as the runner would build one, for tests that call a stage
+ * function directly: fresh empty out and work dirs, silent logging, records kept in `records`.
+ */
+export async function testContext<P>(
+  params: P,
+  options: { seed?: number; inputs?: Record<string, string>; dir?: string } = {},
+): Promise<StageContext<P> & { records: Record<string, unknown> }> {
+  const outDir = await Deno.makeTempDir({ dir: options.dir, prefix: "stage-out-" });
+  const workDir = await Deno.makeTempDir({ dir: options.dir, prefix: "stage-work-" });
+  const records: Record<string, unknown> = {};
+  return {
+    params,
+    inputs: options.inputs ?? {},
+    outDir,
+    workDir,
+    seed: options.seed ?? 0,
+    log: () => {},
+    record: (name, value) => records[name] = value,
+    progress: silentProgress,
+    records,
+  };
+}

@@ -41,10 +41,9 @@ export async function readModuleGraph(entry: URL): Promise<ModuleGraph> {
   const info = JSON.parse(new TextDecoder().decode(output.stdout));
   const modules = new Map<string, GraphModule>();
   for (const m of info.modules) {
+    // Only code imports: `import type` is erased before running, so it cannot change a result.
     // deno-lint-ignore no-explicit-any
-    const deps = (m.dependencies ?? []).flatMap((d: any) =>
-      [d.code?.specifier, d.type?.specifier].filter(Boolean)
-    );
+    const deps = (m.dependencies ?? []).flatMap((d: any) => d.code ? [d.code.specifier] : []);
     modules.set(m.specifier, { local: m.local, npmPackage: m.npmPackage, deps });
   }
   return { modules, redirects: info.redirects ?? {}, npmPackages: info.npmPackages ?? {} };

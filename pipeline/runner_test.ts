@@ -19,7 +19,10 @@ async function makeProject() {
     "helper_first.ts": "export const scale = 2;\n",
     "helper_second.ts": "export const suffix = '!';\n",
     "unrelated.ts": "export const nothing = 0;\n",
+    "types.ts": "export interface Shape { side: number }\n",
     "first.ts": `import { scale } from "./helper_first.ts";
+import type { Shape } from "./types.ts";
+export const unit: Shape = { side: 1 };
 export async function first(ctx: { params: { value: number }; outDir: string }) {
   await Deno.writeTextFile(ctx.outDir + "/value.txt", String(ctx.params.value * scale));
   if (ctx.params.value < 0) throw new Error("injected failure after a partial write");
@@ -118,6 +121,9 @@ Deno.test("keys change exactly when a param, an input, imported code or a versio
 
   // Editing a file nobody imports changes nothing; editing second's helper changes only second.
   await project.edit("unrelated.ts", "export const nothing = 1;\n");
+  assertEquals(await keys(project), [first, second]);
+  // A type-only import is erased before running: editing it cannot change a result.
+  await project.edit("types.ts", "export interface Shape { side: number; name?: string }\n");
   assertEquals(await keys(project), [first, second]);
   await project.edit("helper_second.ts", "export const suffix = '?';\n");
   const [first5, second5] = await keys(project);

@@ -16,4 +16,17 @@ export const STAGES: StageSpec[] = [
     externalFiles: (c) => sourceFiles(c.data),
     load: () => import("./prepare.ts").then((m) => m.prepare as StageFn),
   },
+  {
+    name: "train",
+    module: new URL("./train.ts", import.meta.url),
+    after: ["prepare"],
+    params: (c) => ({
+      seed: c.seed,
+      backend: c.backend,
+      model: c.model,
+      loss: c.loss,
+      train: c.train,
+    }),
+    load: () => import("./train.ts").then((m) => m.train as StageFn),
+  },
 ];

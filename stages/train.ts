@@ -1,0 +1,294 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { join } from "node:path";
+import type { LossParams, ModelParams, TrainParams } from "../pipeline/config_schema.ts";
+import { NumericError } from "../pipeline/errors.ts";
+import { Rng } from "../pipeline/rng.ts";
+import type { StageFn } from "../pipeline/stage.ts";
+import { type Row, writeCsv } from "../pipeline/table.ts";
+import type { Dataset } from "./data/dataset.ts";
+import { readPrepared } from "./data/prepared.ts";
+import { initBackend } from "./model/backend.ts";
+import { warmupWeight } from "./model/losses.ts";
+import {
+  createModel,
+  encode,
+  lossTerms,
+  type Model,
+  namedWeights,
+  oneHot,
+  sampleEps,
+  trainStep,
+} from "./model/networks.ts";
+import { Adam } from "./training/adam.ts";
+import { type Batch, classIndices, epochBatches } from "./training/batches.ts";
+import { loadCheckpoint, saveCheckpoint, type TrainingState } from "./training/checkpoint.ts";
+import { saveTensors } from "./training/tensor_file.ts";
+
+/**
+ * The training stage: fit a model from the config to the prepared train split with Adam,
+ * checkpointing after every epoch so an interrupted run resumes to the same final weights.
+ * Every random draw (initial weights, shuffling, ε, dynamic binarization, the validation
+ * split) comes from the seed, epoch by epoch, so a resumed epoch draws what it would have.
+ */
+export interface TrainStageParams {
+  seed: number;
+  backend: "wasm" | "cpu";
+  model: ModelParams;
+  loss: LossParams;
+  train: TrainParams;
+}
+
+/** The loss terms logged each step, in this order (names of history.csv columns). */
+const TERMS = ["loss", "recon", "kl", "mu_term", "sigma_term", "reg"] as const;
+
+/** How the kept weights are chosen when validating: recorded with the weights. */
+const SELECTION_RULE = "lowest validation −ELBO (recon + KL, β = 1, one seeded ε per example)";
+
+export const train: StageFn<TrainStageParams> = async (ctx) => {
+  const { seed, model: modelParams, loss, train: opts } = ctx.params;
+  await initBackend(ctx.params.backend);
+  const { train: data, card } = await readPrepared(ctx.inputs.prepare);
+  const classIndex = classIndices(data.labels, card.classes);
+  const { fit, validation } = splitValidation(data.labels.length, opts, seed);
+  const model = createModel(modelParams, card.height * card.width, card.classes.length, seed);
+  const weights = namedWeights(model);
+  const adam = new Adam(weights, opts);
+  // With best-validation selection, a copy of the best weights rides along in checkpoints.
+  const best = opts.keep === "best-validation" ? weights.map(copyVariable) : undefined;
+  const resumed = await loadCheckpoint(ctx.workDir, weights, adam, best);
+  const state: TrainingState = resumed ?? { completedEpochs: 0, history: [], best: null };
+  if (resumed) ctx.log(`train: resuming after epoch ${state.completedEpochs} of ${opts.epochs}`);
+
+  const stepsPerEpoch = Math.ceil(fit.length / opts.batchSize);
+  const bar = ctx.progress("train", opts.epochs * stepsPerEpoch);
+  const epochSeconds: number[] = [];
+  const tensorsAtStart = tf.memory().numTensors;
+  for (let epoch = state.completedEpochs; epoch < opts.epochs; epoch++) {
+    const started = performance.now();
+    const rng = new Rng(seed).fork(`epoch-${epoch}`);
+    const order = rng.fork("order").shuffle([...fit]);
+    const binarizer = card.binarize === "dynamic" ? rng.fork("binarize") : undefined;
+    const batches = epochBatches(data, classIndex, order, opts.batchSize, binarizer);
+    const onStep = (step: number, mean: number) =>
+      bar.tick(
+        epoch * stepsPerEpoch + step,
+        `epoch ${epoch + 1}/${opts.epochs}  loss ${fmt(mean)}`,
+      );
+    const means = runEpoch(
+      model,
+      adam,
+      batches,
+      rng.fork("eps"),
+      loss,
+      epoch,
+      stepsPerEpoch,
+      onStep,
+    );
+    const row: Row = {
+      epoch: epoch + 1,
+      ...means,
+      reg_weight: warmupWeight(epoch + 1, loss.warmupEpochs),
+      learning_rate: opts.learningRate,
+      ...(validation.length ? validationTerms(model, data, classIndex, validation, seed) : {}),
+      ...meanLogVarPerDim(model, data, classIndex, fit),
+    };
+    state.history.push(row);
+    state.completedEpochs = epoch + 1;
+    if (validation.length && improves(row, state)) {
+      state.best = { epoch: epoch + 1, loss: row.val_neg_elbo as number };
+      best?.forEach((b, i) => b.tensor.assign(weights[i].tensor));
+    }
+    await saveCheckpoint(ctx.workDir, weights, adam, state, best);
+    epochSeconds.push((performance.now() - started) / 1000);
+    ctx.log(epochLine(row, opts.epochs, epochSeconds.at(-1)!));
+    if (tf.memory().numTensors !== tensorsAtStart) {
+      throw new Error(
+        `train: ${tf.memory().numTensors - tensorsAtStart} tensors leaked in an epoch`,
+      );
+    }
+    if (shouldStop(state, opts)) {
+      ctx.log(
+        `train: early stop after epoch ${epoch + 1}: no better validation for ${opts.patience}`,
+      );
+      break;
+    }
+  }
+  bar.done();
+  if (best) weights.forEach((w, i) => w.tensor.assign(best[i].tensor));
+
+  await saveTensors(ctx.outDir, "weights", weights);
+  await writeCsv(join(ctx.outDir, "history.csv"), state.history);
+  const summary = {
+    model: modelParams,
+    loss,
+    inputDim: card.height * card.width,
+    height: card.height,
+    width: card.width,
+    classes: card.classes,
+    trainExamples: fit.length,
+    validationExamples: validation.length,
+    epochsRun: state.completedEpochs,
+    keptEpoch: best ? state.best?.epoch ?? state.completedEpochs : state.completedEpochs,
+    selection: best ? SELECTION_RULE : "weights after the last epoch",
+  };
+  await Deno.writeTextFile(join(ctx.outDir, "training.json"), JSON.stringify(summary, null, 2));
+  ctx.record("selection", summary.selection);
+  ctx.record("epochSeconds", epochSeconds);
+  ctx.record("samplesPerSecond", (fit.length * epochSeconds.length) / sum(epochSeconds) || null);
+  tf.dispose([...weights.map((w) => w.tensor), ...(best ?? []).map((b) => b.tensor)]);
+  adam.dispose();
+};
+
+/**
+ * One pass over the batches: a step each, the terms read back once per step (which also
+ * finishes the step) and checked, so a NaN stops training at the step it appears in.
+ * Returns batch-size-weighted means of each term: nats per example.
+ */
+function runEpoch(
+  model: Model,
+  adam: Adam,
+  batches: Iterable<Batch>,
+  epsRng: Rng,
+  loss: LossParams,
+  epoch: number,
+  stepsPerEpoch: number,
+  onStep: (step: number, meanLoss: number) => void,
+): Record<(typeof TERMS)[number], number> {
+  const totals = TERMS.map(() => 0);
+  let seen = 0;
+  let step = 0;
+  const classes = model.numClasses;
+  for (const batch of batches) {
+    const regWeight = warmupWeight(epoch + step / stepsPerEpoch, loss.warmupEpochs);
+    const x = tf.tensor2d(batch.x, [batch.size, model.inputDim]);
+    const y = oneHot(batch.classIndex, classes);
+    const eps = model.logVar ? sampleEps(epsRng, batch.size, model.params.latentDim) : undefined;
+    // trainStep's terms are kept past the optimizer's tidy, so they are disposed here.
+    const t = trainStep(model, adam, x, y, eps, loss, regWeight);
+    const values = tf.stack([t.loss, t.recon, t.kl, t.muTerm, t.sigmaTerm, t.reg]);
+    const read = values.dataSync();
+    tf.dispose([x, y, eps, values, ...Object.values(t)]);
+    checkFinite(read, epoch, step);
+    read.forEach((v, i) => totals[i] += v * batch.size);
+    seen += batch.size;
+    step++;
+    onStep(step, totals[0] / seen);
+  }
+  return Object.fromEntries(TERMS.map((name, i) => [name, totals[i] / seen])) as Record<
+    (typeof TERMS)[number],
+    number
+  >;
+}
+
+/** Stop at once on a NaN or Inf, naming the epoch, the step and the term that blew up. */
+export function checkFinite(values: ArrayLike<number>, epoch: number, step: number): void {
+  for (let i = 0; i < TERMS.length; i++) {
+    if (Number.isFinite(values[i])) continue;
+    const all = TERMS.map((name, j) => `${name}=${values[j]}`).join(", ");
+    throw new NumericError(
+      `train: epoch ${epoch + 1}, step ${step + 1}: the ${TERMS[i]} term is ${values[i]} ` +
+        `(${all}); lower train.learningRate or check the data for bad values`,
+    );
+  }
+}
+
+/**
+ * The held-out tail of a seeded shuffle of the train split, when validating; the rest is
+ * fitted. Sorted, so each part's order does not depend on how the shuffle happened to fall.
+ */
+function splitValidation(n: number, opts: TrainParams, seed: number) {
+  const order = new Rng(seed).fork("validation").shuffle(Array.from({ length: n }, (_, i) => i));
+  const size = Math.round(n * opts.validationFraction);
+  const byIndex = (a: number, b: number) => a - b;
+  return { fit: order.slice(size).sort(byIndex), validation: order.slice(0, size).sort(byIndex) };
+}
+
+/** −ELBO on the validation rows (β = 1, one fixed-seed ε per example), and its parts. */
+function validationTerms(
+  model: Model,
+  data: Dataset,
+  classIndex: Int32Array,
+  rows: number[],
+  seed: number,
+): Row {
+  const epsRng = new Rng(seed).fork("validation-eps");
+  const elbo = { ...lossDefaults(), regularizer: "kl" as const };
+  let recon = 0;
+  let kl = 0;
+  for (const batch of epochBatches(data, classIndex, rows, 500)) {
+    const values = tf.tidy(() => {
+      const x = tf.tensor2d(batch.x, [batch.size, model.inputDim]);
+      const y = oneHot(batch.classIndex, model.numClasses);
+      const eps = model.logVar ? sampleEps(epsRng, batch.size, model.params.latentDim) : undefined;
+      const t = lossTerms(model, x, y, eps, elbo, 1);
+      return tf.stack([t.recon, t.kl]);
+    });
+    const [r, k] = values.dataSync();
+    values.dispose();
+    recon += r * batch.size;
+    kl += k * batch.size;
+  }
+  return {
+    val_neg_elbo: (recon + kl) / rows.length,
+    val_recon: recon / rows.length,
+    val_kl: kl / rows.length,
+  };
+}
+
+function lossDefaults(): LossParams {
+  return { regularizer: "kl", beta: 1, wMu: 1, wSigma: 1, warmupEpochs: 0, freeBits: 0 };
+}
+
+/**
+ * Mean log σ² of each latent dimension over (up to) the first 1,000 fitted examples: the
+ * trace that shows the variance collapsing to 0 without a regularizer (seed 000).
+ */
+function meanLogVarPerDim(
+  model: Model,
+  data: Dataset,
+  classIndex: Int32Array,
+  fit: number[],
+): Row {
+  if (!model.logVar) return {};
+  const rows = fit.slice(0, 1000);
+  const sums = new Float64Array(model.params.latentDim);
+  for (const batch of epochBatches(data, classIndex, rows, 500)) {
+    const mean = tf.tidy(() => {
+      const x = tf.tensor2d(batch.x, [batch.size, model.inputDim]);
+      const y = oneHot(batch.classIndex, model.numClasses);
+      return tf.sum(encode(model, x, y).logVar!, 0);
+    });
+    mean.dataSync().forEach((v, j) => sums[j] += v);
+    mean.dispose();
+  }
+  return Object.fromEntries([...sums].map((s, j) => [`mean_log_var_${j}`, s / rows.length]));
+}
+
+function improves(row: Row, state: TrainingState): boolean {
+  return state.best === null || (row.val_neg_elbo as number) < state.best.loss;
+}
+
+function shouldStop(state: TrainingState, opts: TrainParams): boolean {
+  if (opts.patience === null || state.best === null) return false;
+  return state.completedEpochs - state.best.epoch >= opts.patience;
+}
+
+function copyVariable({ name, tensor }: { name: string; tensor: tf.Variable }) {
+  return { name, tensor: tf.variable(tensor, false) };
+}
+
+function epochLine(row: Row, epochs: number, seconds: number): string {
+  const parts = [`train epoch ${row.epoch}/${epochs}`, `loss ${fmt(row.loss)}`];
+  parts.push(`recon ${fmt(row.recon)}`, `kl ${fmt(row.kl)}`);
+  if (row.val_neg_elbo !== undefined) parts.push(`val −elbo ${fmt(row.val_neg_elbo)}`);
+  parts.push(`${seconds.toFixed(1)} s`);
+  return parts.join("  ");
+}
+
+function fmt(value: unknown): string {
+  return typeof value === "number" ? value.toFixed(2) : String(value);
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}

@@ -31,10 +31,7 @@ export class Adam extends tf.Optimizer {
     super();
     for (const { name, tensor } of params) {
       this.stableName.set(tensor.name, name);
-      this.moments.set(name, {
-        m: tf.variable(tf.zerosLike(tensor), false),
-        v: tf.variable(tf.zerosLike(tensor), false),
-      });
+      this.moments.set(name, { m: zerosVariable(tensor), v: zerosVariable(tensor) });
     }
   }
 
@@ -81,4 +78,12 @@ export class Adam extends tf.Optimizer {
     for (const { m, v } of this.moments.values()) tf.dispose([m, v]);
     this.moments.clear();
   }
+}
+
+/** A non-trainable variable of zeros shaped like `like` (the zeros themselves are freed). */
+function zerosVariable(like: tf.Tensor): tf.Variable {
+  const zeros = tf.zerosLike(like);
+  const variable = tf.variable(zeros, false);
+  zeros.dispose();
+  return variable;
 }

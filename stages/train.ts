@@ -23,6 +23,7 @@ import { Adam } from "./training/adam.ts";
 import { type Batch, classIndices, epochBatches } from "./training/batches.ts";
 import { loadCheckpoint, saveCheckpoint, type TrainingState } from "./training/checkpoint.ts";
 import { saveTensors } from "./training/tensor_file.ts";
+import type { TrainingSummary } from "./training/trained_model.ts";
 
 /**
  * The training stage: fit a model from the config to the prepared train split with Adam,
@@ -118,7 +119,7 @@ export const train: StageFn<TrainStageParams> = async (ctx) => {
 
   await saveTensors(ctx.outDir, "weights", weights);
   await writeCsv(join(ctx.outDir, "history.csv"), state.history);
-  const summary = {
+  const summary: TrainingSummary = {
     model: modelParams,
     loss,
     inputDim: card.height * card.width,

@@ -16,6 +16,9 @@ import {
 } from "../pipeline/test_assert.ts";
 import { prepare } from "./prepare.ts";
 import { checkFinite, train, type TrainStageParams } from "./train.ts";
+import { disposeModel, namedWeights } from "./model/networks.ts";
+import { saveTensors } from "./training/tensor_file.ts";
+import { loadTrainedModel } from "./training/trained_model.ts";
 
 const ROOT = await Deno.makeTempDir({ prefix: "train-test-" });
 globalThis.addEventListener("unload", () => Deno.removeSync(ROOT, { recursive: true }));
@@ -81,6 +84,17 @@ Deno.test("an interrupted training resumes from its last epoch to the same final
     await Deno.readTextFile(join(resumed.outDir, "history.csv")),
     await Deno.readTextFile(join(whole.outDir, "history.csv")),
   );
+});
+
+Deno.test("the saved weights load back into a model identical to the trained one", async () => {
+  const ctx = await runTrain(params({ model: { kind: "cvae-prior", hidden: [16] } }));
+  const { model, summary } = await loadTrainedModel(ctx.outDir);
+  assertEquals(summary.classes, [0, 1, 2, 3]);
+  assert_(model.classMeans !== undefined, "cvae-prior keeps its class-mean table");
+  const resaved = await Deno.makeTempDir({ dir: ROOT });
+  await saveTensors(resaved, "weights", namedWeights(model));
+  assertEquals(await weightsHash(resaved), await weightsHash(ctx.outDir));
+  disposeModel(model);
 });
 
 Deno.test("training leaks no tensors", async () => {

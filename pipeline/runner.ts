@@ -170,6 +170,7 @@ export async function execute(
     const ctx: StageContext = {
       params: stage.keyInputs.params,
       inputs,
+      inputKeys: stage.keyInputs.inputs,
       outDir,
       workDir,
       seed: config.seed,

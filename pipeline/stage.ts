@@ -7,6 +7,8 @@ export interface StageContext<P = unknown> {
   params: P;
   /** Upstream stage name → that stage's published artifact directory (read only). */
   inputs: Record<string, string>;
+  /** Upstream stage name → its artifact key (for provenance in figures and reports). */
+  inputKeys: Record<string, string>;
   /** Write every output here: a fresh temp dir, published atomically when the stage returns. */
   outDir: string;
   /**

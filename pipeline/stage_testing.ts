@@ -7,7 +7,12 @@ import type { StageContext } from "./stage.ts";
  */
 export async function testContext<P>(
   params: P,
-  options: { seed?: number; inputs?: Record<string, string>; dir?: string } = {},
+  options: {
+    seed?: number;
+    inputs?: Record<string, string>;
+    inputKeys?: Record<string, string>;
+    dir?: string;
+  } = {},
 ): Promise<StageContext<P> & { records: Record<string, unknown> }> {
   const outDir = await Deno.makeTempDir({ dir: options.dir, prefix: "stage-out-" });
   const workDir = await Deno.makeTempDir({ dir: options.dir, prefix: "stage-work-" });
@@ -15,6 +20,7 @@ export async function testContext<P>(
   return {
     params,
     inputs: options.inputs ?? {},
+    inputKeys: options.inputKeys ?? {},
     outDir,
     workDir,
     seed: options.seed ?? 0,

@@ -1,99 +1,120 @@
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { STAGES } from "../stages/registry.ts";
 import { loadConfig } from "./config.ts";
 import { UserError } from "./errors.ts";
 import { readModuleGraph } from "./fingerprint.ts";
 import { silentProgress, terminalProgress } from "./progress.ts";
-import { planStages, type RunEnv, runPlan } from "./runner.ts";
-import { explainChange, previousRun } from "./staleness.ts";
+import { publishReport } from "./report_copy.ts";
+import { type PlannedStage, planStages, type RunEnv, runPlan } from "./runner.ts";
+import { stageState } from "./staleness.ts";
 import { ArtifactStore } from "./store.ts";
+import { traceFigure } from "./trace.ts";
 import { verifyPlan } from "./verify.ts";
 
 const PROJECT_ROOT = resolve(new URL("..", import.meta.url).pathname);
+const STAGE_NAMES = STAGES.map((s) => s.name);
 const USAGE = `usage:
   deno task run <config.yaml> [--force [stage]]   run every stage, reusing cached ones
+  deno task report <config.yaml>                  render the report from cached artifacts only
   deno task status <config.yaml>                  show each stage: cached, or stale and why
   deno task verify <config.yaml> [stage]          re-run stages and compare with the cache
+  deno task trace <figure file>                   print a figure's lineage
 options:
-  --artifacts <dir>   artifact store (default: artifacts/ in the project)`;
+  --artifacts <dir>   artifact store (default: artifacts/ in the project)
+  --reports <dir>     where reports are copied (default: reports/ in the project)`;
+
+const write = (text: string) => Deno.stdout.writeSync(new TextEncoder().encode(text));
 
 /** The only place that owns the terminal and the exit code. */
 async function main(argv: string[]): Promise<number> {
-  const { command, configPath, force, only, artifacts } = parseCommandLine(argv);
-  const config = await loadConfig(configPath);
-  const encoder = new TextEncoder();
-  const write = (text: string) => Deno.stdout.writeSync(encoder.encode(text));
+  const args = parseCommandLine(argv);
+  const store = new ArtifactStore(args.artifacts);
+  if (args.command === "trace") {
+    for (const line of await traceFigure(args.target, store, STAGE_NAMES)) write(line + "\n");
+    return 0;
+  }
+  const config = await loadConfig(args.target);
   const isTerminal = Deno.stdout.isTerminal();
   const env: RunEnv = {
-    store: new ArtifactStore(artifacts),
+    store,
     graph: await readModuleGraph(new URL("../stages/registry.ts", import.meta.url)),
     projectRoot: PROJECT_ROOT,
-    configPath,
+    configPath: args.target,
     status: (line) => write(line + "\n"),
     log: (line) => write((isTerminal ? "\r\x1b[2K" : "") + line + "\n"),
     progress: isTerminal ? terminalProgress(write, Deno.consoleSize().columns) : silentProgress,
   };
   const plan = await planStages(config, STAGES, env);
-  if (command === "run") {
-    await runPlan(config, plan, env, force);
-  } else if (command === "status") {
-    await printStatus(plan, env, config.name);
-  } else {
-    const selected = only ? plan.filter((p) => p.spec.name === only) : plan;
-    const mismatches = await verifyPlan(config, plan, selected, env);
-    return mismatches === 0 ? 0 : 1;
+  switch (args.command) {
+    case "run":
+    case "report": {
+      // `report` renders from the store only: every stage before it must already be cached.
+      const upstream = args.command === "report" ? STAGE_NAMES.filter((n) => n !== "report") : [];
+      const results = await runPlan(config, plan, env, {
+        force: args.force,
+        cachedOnly: new Set(upstream),
+      });
+      const report = results.find((r) => r.stage === "report");
+      if (report) {
+        const dir = await publishReport(report.dir, args.reports, config.name);
+        env.status(`report   ${join(dir, "index.html")}`);
+      }
+      return 0;
+    }
+    case "status":
+      await printStatus(plan, env, config.name);
+      return 0;
+    case "verify": {
+      const selected = args.only ? plan.filter((p) => p.spec.name === args.only) : plan;
+      return (await verifyPlan(config, plan, selected, env)) === 0 ? 0 : 1;
+    }
   }
   return 0;
 }
 
-async function printStatus(
-  plan: Awaited<ReturnType<typeof planStages>>,
-  env: RunEnv,
-  name: string,
-) {
+async function printStatus(plan: PlannedStage[], env: RunEnv, configName: string) {
   for (const stage of plan) {
-    const head = `${stage.spec.name.padEnd(8)} ${stage.key.slice(0, 8)}`;
-    const found = await env.store.lookup(stage.spec.name, stage.key);
-    if (found.state === "hit") {
-      env.status(`${head}  cached`);
-      continue;
-    }
-    if (found.state === "corrupt") {
-      env.status(`${head}  corrupt: ${found.reason} (the next run redoes it)`);
-      continue;
-    }
-    const previous = previousRun(await env.store.manifests(stage.spec.name), name);
-    const why = previous ? explainChange(stage, previous).join("; ") : "never run";
-    env.status(`${head}  stale: ${why}`);
+    const { state, why } = await stageState(stage, env.store, configName);
+    const head = `${stage.spec.name.padEnd(8)} ${stage.key.slice(0, 8)}  ${state}`;
+    env.status(why ? `${head}: ${why}` : head);
   }
 }
 
 function parseCommandLine(argv: string[]) {
   const [command, ...rest] = argv;
-  if (!["run", "status", "verify"].includes(command)) throw new UserError(USAGE);
+  if (!["run", "report", "status", "verify", "trace"].includes(command)) {
+    throw new UserError(USAGE);
+  }
   // `--force` alone means every stage; `--force train` means that stage.
-  const stageNames = STAGES.map((s) => s.name);
   const forceAt = rest.indexOf("--force");
   let force: "all" | Set<string> = new Set();
   if (forceAt >= 0) {
     const next = rest[forceAt + 1];
-    const named = next !== undefined && stageNames.includes(next);
+    const named = next !== undefined && STAGE_NAMES.includes(next);
     force = named ? new Set([next]) : "all";
     rest.splice(forceAt, named ? 2 : 1);
   }
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { artifacts: { type: "string" } },
+    options: { artifacts: { type: "string" }, reports: { type: "string" } },
   });
-  const [configPath, only] = positionals;
-  if (!configPath) throw new UserError(`missing config file\n${USAGE}`);
-  if (only !== undefined && !stageNames.includes(only)) {
-    throw new UserError(`unknown stage "${only}": stages are ${stageNames.join(", ")}`);
+  const [target, only] = positionals;
+  if (!target) {
+    throw new UserError(`missing ${command === "trace" ? "figure" : "config"} file\n${USAGE}`);
   }
-  const artifacts = resolve(values.artifacts ?? `${PROJECT_ROOT}/artifacts`);
-  return { command, configPath, force, only, artifacts };
+  if (only !== undefined && !STAGE_NAMES.includes(only)) {
+    throw new UserError(`unknown stage "${only}": stages are ${STAGE_NAMES.join(", ")}`);
+  }
+  return {
+    command: command as "run" | "report" | "status" | "verify" | "trace",
+    target,
+    force,
+    only,
+    artifacts: resolve(values.artifacts ?? join(PROJECT_ROOT, "artifacts")),
+    reports: resolve(values.reports ?? join(PROJECT_ROOT, "reports")),
+  };
 }
 
 if (import.meta.main) {

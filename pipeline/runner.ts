@@ -9,6 +9,7 @@ import type { Progress } from "./progress.ts";
 import type { StageContext, StageSpec } from "./stage.ts";
 import { type ArtifactStore, type KeyInputs, type Manifest } from "./store.ts";
 import { formatBytes, formatDuration } from "./units.ts";
+import { stageState } from "./staleness.ts";
 
 /** A stage with its key worked out: everything needed to look it up or run it. */
 export interface PlannedStage {
@@ -95,15 +96,23 @@ export interface StageResult {
  * Run the plan: reuse every stage whose key is in the store, run the rest into a temp dir
  * and publish it atomically. `force` re-runs the named stages (or all) even when cached.
  */
+export interface RunOptions {
+  /** Stages to re-run even when cached: all of them, or these names. */
+  force?: "all" | Set<string>;
+  /** Stages that must come from the store: a miss is an error, never a run (`report`). */
+  cachedOnly?: Set<string>;
+}
+
 export async function runPlan(
   config: ResolvedConfig,
   plan: PlannedStage[],
   env: RunEnv,
-  force: "all" | Set<string> = new Set(),
+  { force = new Set(), cachedOnly = new Set() }: RunOptions = {},
 ): Promise<StageResult[]> {
   await env.store.sweepTemp();
   const results: StageResult[] = [];
   for (const stage of plan) {
+    if (cachedOnly.has(stage.spec.name)) await requireCached(stage, env, config.name);
     const forced = force === "all" || force.has(stage.spec.name);
     const inputs = Object.fromEntries(
       stage.spec.after.map((name) => [name, results.find((r) => r.stage === name)!.dir]),
@@ -111,6 +120,16 @@ export async function runPlan(
     results.push(await runOne(config, stage, inputs, env, forced));
   }
   return results;
+}
+
+/** Fail, naming the stage, why it is missing and the command that produces it. */
+async function requireCached(stage: PlannedStage, env: RunEnv, configName: string) {
+  const { state, why } = await stageState(stage, env.store, configName);
+  if (state === "cached") return;
+  throw new UserError(
+    `${stage.spec.name} ${stage.key.slice(0, 8)} is not in the store (${state}: ${why}); ` +
+      `produce it with \`deno task run ${env.configPath}\` (nothing was trained or written)`,
+  );
 }
 
 async function runOne(

@@ -162,11 +162,29 @@ Deno.test("--force re-runs the named stage only and replaces its entry", async (
   const plan = await planStages(config({ seed: 1 }), project.stages, env);
   await runPlan(config({ seed: 1 }), plan, env);
   project.takeRuns();
-  await runPlan(config({ seed: 1 }), plan, env, new Set(["second"]));
+  await runPlan(config({ seed: 1 }), plan, env, { force: new Set(["second"]) });
   assertEquals(project.takeRuns(), ["second"]);
   assertEquals((await env.store.lookup("second", plan[1].key)).state, "hit");
-  await runPlan(config({ seed: 1 }), plan, env, "all");
+  await runPlan(config({ seed: 1 }), plan, env, { force: "all" });
   assertEquals(project.takeRuns(), ["first", "second"]);
+});
+
+Deno.test("cached-only stages are never run: a miss names the stage, why, and the fix", async () => {
+  const project = await makeProject();
+  const env = await project.makeEnv();
+  const plan = await planStages(config({ seed: 6 }), project.stages, env);
+  const cachedOnly = new Set(["first"]);
+  const error = await runPlan(config(), plan, env, { cachedOnly }).catch((e) => e);
+  assertIncludes(
+    error.message,
+    `first ${plan[0].key.slice(0, 8)} is not in the store (stale: never run)`,
+  );
+  assertIncludes(error.message, "deno task run test.yaml");
+  assertEquals(project.takeRuns(), []);
+  await runPlan(config(), plan, env);
+  project.takeRuns();
+  await runPlan(config(), plan, env, { cachedOnly, force: new Set(["second"]) });
+  assertEquals(project.takeRuns(), ["second"]);
 });
 
 Deno.test("a stage that fails after writing publishes nothing and leaves no temp dir", async () => {

@@ -1,6 +1,6 @@
 import { canonicalJson } from "./hash.ts";
 import type { PlannedStage } from "./runner.ts";
-import type { Manifest } from "./store.ts";
+import type { ArtifactStore, Manifest } from "./store.ts";
 
 /**
  * Why a stage's key differs from a previous run's: which params, inputs, source files,
@@ -28,6 +28,20 @@ export function explainChange(planned: PlannedStage, previous: Manifest): string
 export function previousRun(manifests: Manifest[], configName: string): Manifest | undefined {
   const same = manifests.filter((m) => m.config.name === configName);
   return (same.length ? same : manifests).at(-1);
+}
+
+/** Whether a planned stage is in the store and, if not, why not, in a few words. */
+export async function stageState(
+  stage: PlannedStage,
+  store: ArtifactStore,
+  configName: string,
+): Promise<{ state: "cached" | "stale" | "corrupt"; why: string }> {
+  const found = await store.lookup(stage.spec.name, stage.key);
+  if (found.state === "hit") return { state: "cached", why: "" };
+  if (found.state === "corrupt") return { state: "corrupt", why: found.reason };
+  const previous = previousRun(await store.manifests(stage.spec.name), configName);
+  const why = previous ? explainChange(stage, previous).join("; ") : "never run";
+  return { state: "stale", why };
 }
 
 function diffValues(before: unknown, now: unknown, prefix: string, path = ""): string[] {

@@ -120,3 +120,17 @@ Deno.test("data paths are relative to the config file that sets them", async () 
   const config = await loadConfig(join(dir, "sub", "leaf.yaml"));
   assertEquals(config.data.csv?.path, join(dir, "data", "pixels.csv"));
 });
+
+Deno.test("every shipped config under configs/ loads", async () => {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of Deno.readDirSync(dir)) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory) walk(path);
+      else if (path.endsWith(".yaml")) files.push(path);
+    }
+  };
+  walk(new URL("../configs", import.meta.url).pathname);
+  assert_(files.length >= 5, `found only ${files.length} configs`);
+  for (const file of files) await loadConfig(file);
+});

@@ -21,8 +21,8 @@ import {
 } from "./model/networks.ts";
 import { Adam } from "./training/adam.ts";
 import { type Batch, classIndices, epochBatches } from "./training/batches.ts";
-import { loadCheckpoint, saveCheckpoint, type TrainingState } from "./training/checkpoint.ts";
-import { saveTensors } from "./training/tensor_file.ts";
+import { loadResumePoint, saveResumePoint, type TrainingState } from "./training/resume.ts";
+import { saveCheckpoint, saveLayers } from "./model/io.ts";
 import type { TrainingSummary } from "./training/trained_model.ts";
 
 /**
@@ -56,7 +56,7 @@ export const train: StageFn<TrainStageParams> = async (ctx) => {
   const adam = new Adam(weights, opts);
   // With best-validation selection, a copy of the best weights rides along in checkpoints.
   const best = opts.keep === "best-validation" ? weights.map(copyVariable) : undefined;
-  const resumed = await loadCheckpoint(ctx.workDir, weights, adam, best);
+  const resumed = await loadResumePoint(ctx.workDir, weights, adam, best);
   const state: TrainingState = resumed ?? { completedEpochs: 0, history: [], best: null };
   if (resumed) ctx.log(`train: resuming after epoch ${state.completedEpochs} of ${opts.epochs}`);
 
@@ -99,7 +99,7 @@ export const train: StageFn<TrainStageParams> = async (ctx) => {
       state.best = { epoch: epoch + 1, loss: row.val_neg_elbo as number };
       best?.forEach((b, i) => b.tensor.assign(weights[i].tensor));
     }
-    await saveCheckpoint(ctx.workDir, weights, adam, state, best);
+    await saveResumePoint(ctx.workDir, weights, adam, state, best);
     epochSeconds.push((performance.now() - started) / 1000);
     ctx.log(epochLine(row, opts.epochs, epochSeconds.at(-1)!));
     if (tf.memory().numTensors !== tensorsAtStart) {
@@ -117,7 +117,9 @@ export const train: StageFn<TrainStageParams> = async (ctx) => {
   bar.done();
   if (best) weights.forEach((w, i) => w.tensor.assign(best[i].tensor));
 
-  await saveTensors(ctx.outDir, "weights", weights);
+  // Raw weights for exact reloading by later stages; the tfjs layers format for other tools.
+  await saveCheckpoint(model, ctx.outDir);
+  await saveLayers(model, join(ctx.outDir, "model"));
   await writeCsv(join(ctx.outDir, "history.csv"), state.history);
   const summary: TrainingSummary = {
     model: modelParams,

@@ -16,8 +16,9 @@ import {
 } from "../pipeline/test_assert.ts";
 import { prepare } from "./prepare.ts";
 import { checkFinite, train, type TrainStageParams } from "./train.ts";
-import { disposeModel, namedWeights } from "./model/networks.ts";
-import { saveTensors } from "./training/tensor_file.ts";
+import { disposeModel } from "./model/networks.ts";
+import { fileHandler, saveCheckpoint } from "./model/io.ts";
+import * as tfl from "@tensorflow/tfjs-layers";
 import { loadTrainedModel } from "./training/trained_model.ts";
 
 const ROOT = await Deno.makeTempDir({ prefix: "train-test-" });
@@ -92,9 +93,15 @@ Deno.test("the saved weights load back into a model identical to the trained one
   assertEquals(summary.classes, [0, 1, 2, 3]);
   assert_(model.classMeans !== undefined, "cvae-prior keeps its class-mean table");
   const resaved = await Deno.makeTempDir({ dir: ROOT });
-  await saveTensors(resaved, "weights", namedWeights(model));
+  await saveCheckpoint(model, resaved);
   assertEquals(await weightsHash(resaved), await weightsHash(ctx.outDir));
   disposeModel(model);
+  // The tfjs layers format, one net per folder, for tools outside the pipeline.
+  for (const net of ["encoder", "decoder", "prior"]) {
+    const layers = await tfl.loadLayersModel(fileHandler(join(ctx.outDir, "model", net)));
+    assertEquals(layers.inputs.length, 1);
+    layers.dispose();
+  }
 });
 
 Deno.test("training leaks no tensors", async () => {

@@ -8,85 +8,108 @@ function values(n: number, salt: number): number[] {
   return Array.from({ length: n }, (_, i) => Math.sin(12.9898 * (i + 1) + 78.233 * salt));
 }
 
-const [B, I, O] = [3, 4, 5];
-const X = values(B * I, 1);
-const W = values(I * O, 2);
-const BIAS = values(O, 3);
-const R = values(B * O, 4); // weights of the scalar test loss L = Σ R ⊙ dense(x, w, b)
+/** One test problem: x [b, i], w [i, o], bias [o], and the weights r of L = Σ r ⊙ dense(…). */
+function problem(b: number, i: number, o: number) {
+  return {
+    b,
+    i,
+    o,
+    x: values(b * i, 1),
+    w: values(i * o, 2),
+    bias: values(o, 3),
+    r: values(b * o, 4),
+  };
+}
+type Problem = ReturnType<typeof problem>;
+
+// dense arranges its products by shape: batch < both widths ("wide"), or not ("narrow").
+const PROBLEMS = { wide: problem(3, 4, 5), narrow: problem(6, 4, 2) };
 
 /** L in float64 plain JS, the reference the finite differences are taken on. */
-function loss64(x: number[], w: number[], b: number[]): number {
+function loss64(p: Problem, [x, w, bias]: number[][]): number {
   let total = 0;
-  for (let r = 0; r < B; r++) {
-    for (let c = 0; c < O; c++) {
-      let y = b[c];
-      for (let k = 0; k < I; k++) y += x[r * I + k] * w[k * O + c];
-      total += R[r * O + c] * y;
+  for (let r = 0; r < p.b; r++) {
+    for (let c = 0; c < p.o; c++) {
+      let y = bias[c];
+      for (let k = 0; k < p.i; k++) y += x[r * p.i + k] * w[k * p.o + c];
+      total += p.r[r * p.o + c] * y;
     }
   }
   return total;
 }
 
 /** Central differences of loss64 with respect to each entry of argument `which`. */
-function finiteDifferences(which: 0 | 1 | 2, h = 1e-6): number[] {
-  const args = [X, W, BIAS];
+function finiteDifferences(p: Problem, which: number, h = 1e-6): number[] {
+  const args = [p.x, p.w, p.bias];
   return args[which].map((_, i) => {
     const shifted = (d: number) =>
       args.map((a, j) => (j === which ? a.map((v, k) => (k === i ? v + d : v)) : a));
-    const [xp, wp, bp] = shifted(h);
-    const [xm, wm, bm] = shifted(-h);
-    return (loss64(xp, wp, bp) - loss64(xm, wm, bm)) / (2 * h);
+    return (loss64(p, shifted(h)) - loss64(p, shifted(-h))) / (2 * h);
   });
 }
 
 type Layer = (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
 
-/** ∂L/∂x, ∂L/∂w, ∂L/∂b through `layer`, as plain arrays. */
-function gradients(layer: Layer): number[][] {
+/** The layer's output and ∂L/∂x, ∂L/∂w, ∂L/∂b through it, as plain arrays. */
+function run(p: Problem, layer: Layer): { y: number[]; grads: number[][] } {
   return tf.tidy(() => {
-    const r = tf.tensor2d(R, [B, O]);
+    const r = tf.tensor2d(p.r, [p.b, p.o]);
+    const inputs = [
+      tf.tensor2d(p.x, [p.b, p.i]),
+      tf.tensor2d(p.w, [p.i, p.o]),
+      tf.tensor1d(p.bias),
+    ];
+    const [x, w, b] = inputs as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
     const loss = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
       tf.sum(tf.mul(r, layer(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D)));
-    const inputs = [tf.tensor2d(X, [B, I]), tf.tensor2d(W, [I, O]), tf.tensor1d(BIAS)];
-    return tf.grads(loss)(inputs).map((t) => Array.from(t.dataSync()));
+    return {
+      y: Array.from(layer(x, w, b).dataSync()),
+      grads: tf.grads(loss)(inputs).map((t) => Array.from(t.dataSync())),
+    };
   });
 }
 
+const builtin: Layer = (x, w, b) => tf.add(tf.matMul(x, w), b);
+
 for (const backend of ["wasm", "cpu"] as BackendName[]) {
-  Deno.test(`dense forward equals x·w + b (${backend})`, async () => {
-    await initBackend(backend);
-    const [y, ref] = tf.tidy(() => {
-      const [x, w, b] = [tf.tensor2d(X, [B, I]), tf.tensor2d(W, [I, O]), tf.tensor1d(BIAS)];
-      return [dense(x, w, b).dataSync(), tf.add(tf.matMul(x, w), b).dataSync()];
+  for (const [shape, p] of Object.entries(PROBLEMS)) {
+    const name = (what: string) => `dense ${what} (${shape} layer, ${backend})`;
+
+    Deno.test(name("forward equals x·w + b"), async () => {
+      await initBackend(backend);
+      assertClose(run(p, dense).y, run(p, builtin).y, 1e-6);
     });
-    assertClose(y, ref, 1e-6);
-  });
 
-  Deno.test(`dense gradients match float64 finite differences (${backend})`, async () => {
-    await initBackend(backend);
-    const got = gradients(dense);
-    for (const which of [0, 1, 2] as const) {
-      assertClose(got[which], finiteDifferences(which), 1e-5, `argument ${which}`);
-    }
-  });
-
-  Deno.test(`dense gradients match tfjs's own matMul gradient (${backend})`, async () => {
-    await initBackend(backend);
-    const ours = gradients(dense);
-    const theirs = gradients((x, w, b) => tf.add(tf.matMul(x, w), b));
-    ours.forEach((g, i) => assertClose(g, theirs[i], 1e-6, `argument ${i}`));
-  });
-
-  Deno.test(`dense without bias: x·w and the same gradients (${backend})`, async () => {
-    await initBackend(backend);
-    const [ours, theirs] = tf.tidy(() => {
-      const [x, w] = [tf.tensor2d(X, [B, I]), tf.tensor2d(W, [I, O])];
-      const r = tf.tensor2d(R, [B, O]);
-      const grad = (f: (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor) =>
-        tf.grads((a, b) => tf.sum(tf.mul(r, f(a as tf.Tensor2D, b as tf.Tensor2D))))([x, w])
-          .flatMap((t) => Array.from(t.dataSync()));
-      return [grad((a, b) => dense(a, b)), grad((a, b) => tf.matMul(a, b))];
+    Deno.test(name("gradients match float64 finite differences"), async () => {
+      await initBackend(backend);
+      const { grads } = run(p, dense);
+      [0, 1, 2].forEach((i) => assertClose(grads[i], finiteDifferences(p, i), 1e-5, `arg ${i}`));
     });
-    assertClose(ours, theirs, 1e-6);
-  });
+
+    Deno.test(name("gradients match tfjs's own matMul gradient"), async () => {
+      await initBackend(backend);
+      const [ours, theirs] = [run(p, dense).grads, run(p, builtin).grads];
+      ours.forEach((g, i) => assertClose(g, theirs[i], 1e-6, `argument ${i}`));
+    });
+
+    Deno.test(name("with inputGrad false: zero ∂x, the same ∂W and ∂b"), async () => {
+      await initBackend(backend);
+      const full = run(p, dense).grads;
+      const [dx, dw, db] = run(p, (x, w, b) => dense(x, w, b, { inputGrad: false })).grads;
+      assertClose(dx, new Array(p.b * p.i).fill(0), 0);
+      assertClose(dw, full[1], 0);
+      assertClose(db, full[2], 0);
+    });
+
+    Deno.test(name("without bias: x·w, with the same gradients"), async () => {
+      await initBackend(backend);
+      // The bias is added outside, so both layers still take (x, w, b).
+      const [ours, theirs] = [
+        run(p, (x, w, b) => tf.add(dense(x, w), b)),
+        run(p, (x, w, b) => tf.add(tf.matMul(x, w), b)),
+      ];
+      assertClose(ours.y, theirs.y, 1e-6);
+      ours.grads.forEach((g, i) => assertClose(g, theirs.grads[i], 1e-6, `argument ${i}`));
+    });
+  }
 }

@@ -32,7 +32,7 @@ export function klPerDim(
   return tf.tidy(() => tf.add(klMuPart(mu, priorMu), klSigmaPart(logVar)));
 }
 
-/** Σ over every axis but the first, then the mean over the batch: a per-example mean. */
+/** Σ over the dimensions (axis 1), then the mean over the batch: nats per example. */
 function batchMeanOfSums(t: tf.Tensor): tf.Scalar {
   return tf.mean(tf.sum(t, 1));
 }
@@ -42,8 +42,8 @@ function batchMeanOfSums(t: tf.Tensor): tf.Scalar {
  * `reg` is what joins the loss (before any warm-up weight); `muTerm` and `sigmaTerm` are
  * the unweighted parts of the chosen penalty (the two KL halves for kl, split-kl and none;
  * Σ(μ − μp)² and Σ(log σ²)² for separate-l2); `kl` is always the true closed-form KL.
+ * (A type, not an interface, so that tf.tidy accepts it as a TensorContainer.)
  */
-// A type, not an interface, so tf.tidy accepts it as a TensorContainer.
 export type RegTerms = {
   reg: tf.Scalar;
   muTerm: tf.Scalar;
@@ -54,9 +54,10 @@ export type RegTerms = {
 /**
  * The penalty LossParams.regularizer selects:
  * - kl: β·Σ_j max(λ, KL_j), KL_j the batch-mean KL of latent dimension j. The floor λ is
- *   free bits (Kingma et al. 2016, "Improved variational inference with inverse
- *   autoregressive flow", eq. 15, one group per dimension): a dimension whose average KL is
- *   under λ nats gets no gradient from the KL, so it is not pushed into collapse.
+ *   "free bits" (Kingma et al. 2016, "Improved variational inference with inverse
+ *   autoregressive flow"), with one group per latent dimension: a dimension whose average KL
+ *   over the minibatch is under λ nats gets no gradient from the KL, so it is not pushed into
+ *   collapse.
  *   With λ = 0 this is exactly β·KL, since every KL_j ≥ 0.
  * - split-kl: wMu·½Σ(μ − μp)² + wSigma·½Σ(σ² − log σ² − 1) (eq. 5; wMu = wSigma = 1 is the KL).
  * - separate-l2: wMu·Σ(μ − μp)² + wSigma·Σ(log σ²)² (eq. 3, the naive penalties).
@@ -103,12 +104,33 @@ export function regularizer(
 }
 
 /**
+ * Σ_pixels [softplus(l) − x·l] with its gradient σ(l) − x written out. softplus(l) is taken as
+ * max(l, 0) − log σ(|l|): σ(|l|) lies in [½, 1], so the log never meets 0 and the result is
+ * finite for any logit (exact to ~1e-7 nats a pixel). Why not tf.softplus: on wasm it and its
+ * autodiff chain run scalar code, several times slower than sigmoid and log.
+ */
+const bernoulliNllOp = tf.customGrad((...args) => {
+  const save = args.pop() as tf.GradSaveFunc;
+  const [logits, x] = args as tf.Tensor2D[];
+  save([logits, x]);
+  const softplus = tf.sub(tf.relu(logits), tf.log(tf.sigmoid(tf.abs(logits))));
+  return {
+    value: tf.sum(tf.sub(softplus, tf.mul(x, logits)), 1),
+    gradFunc: (dy, saved) => {
+      const [l, xs] = saved;
+      const perRow = tf.expandDims(dy, 1); // ∂/∂(per-example sum) broadcast over pixels
+      return [tf.mul(perRow, tf.sub(tf.sigmoid(l), xs)), tf.mul(perRow, tf.neg(l))];
+    },
+  };
+});
+
+/**
  * −log Bernoulli(x; sigmoid(l)) summed over pixels, [batch]: softplus(l) − x·l, which is
  * −[x log p + (1 − x) log(1 − p)] rewritten so it stays finite for any logit (x may be a
  * grey level in [0, 1]: then it is the usual continuous-target BCE, not a normalized density).
  */
 export function bernoulliNll(logits: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(() => tf.sum(tf.sub(tf.softplus(logits), tf.mul(x, logits)), 1));
+  return bernoulliNllOp(logits, x) as tf.Tensor1D;
 }
 
 /**

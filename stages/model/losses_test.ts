@@ -165,6 +165,19 @@ Deno.test("bernoulliNll stays finite and right at logits ±100", () => {
   assertClose(got, [0, 200], 1e-4);
 });
 
+Deno.test("bernoulliNll's gradient is σ(l) − x for the logits and −l for the targets", () => {
+  const logits = [[-3, 0, 2.5], [100, -100, 0.4]];
+  const x = [[0, 1, 0.3], [1, 1, 0]];
+  const [dl, dx] = tf.tidy(() =>
+    tf.grads((l, t) => tf.sum(bernoulliNll(l as tf.Tensor2D, t as tf.Tensor2D)))(
+      [tf.tensor2d(logits), tf.tensor2d(x)],
+    ).map(flat)
+  );
+  const sigmoid = (l: number) => 1 / (1 + Math.exp(-l));
+  assertClose(dl, logits.flatMap((row, b) => row.map((l, i) => sigmoid(l) - x[b][i])), 1e-6);
+  assertClose(dx, logits.flat().map((l) => -l), 1e-6);
+});
+
 Deno.test("gaussianNll equals −log of the normal density", () => {
   const mean = [[0.2, 0.8, 0.5], [0, 1, 0.3]];
   const x = [[0.25, 0.5, 0.5], [1, 0, 0.31]];

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { LossParams, ModelParams } from "../../pipeline/config_schema.ts";
 import { Rng } from "../../pipeline/rng.ts";
+import { ACTIVATIONS } from "./activations.ts";
 import { dense } from "./dense.ts";
 import { bernoulliNll, gaussianNll, type RegTerms, regularizer } from "./losses.ts";
 
@@ -151,17 +152,21 @@ export function createModel(
   });
 }
 
-const ACTIVATIONS: Record<ModelParams["activation"], (x: tf.Tensor2D) => tf.Tensor2D> = {
-  tanh: tf.tanh,
-  relu: tf.relu,
-  elu: tf.elu,
-  sigmoid: tf.sigmoid,
-};
-
-/** The hidden stack: activation(x·W + b), layer after layer. */
-function mlp(layers: DenseParams[], x: tf.Tensor2D, params: ModelParams): tf.Tensor2D {
+/**
+ * The hidden stack: activation(x·W + b), layer after layer. `inputGrad` false when x is data,
+ * so the first layer skips a gradient nothing needs (see dense).
+ */
+function mlp(
+  layers: DenseParams[],
+  x: tf.Tensor2D,
+  params: ModelParams,
+  inputGrad: boolean,
+): tf.Tensor2D {
   const act = ACTIVATIONS[params.activation];
-  return layers.reduce((h, l) => act(dense(h, l.kernel, l.bias)), x);
+  return layers.reduce(
+    (h, l, i) => act(dense(h, l.kernel, l.bias, { inputGrad: inputGrad || i > 0 })),
+    x,
+  );
 }
 
 function requireLabels(model: Model, y: tf.Tensor2D | undefined, what: string): tf.Tensor2D {
@@ -188,8 +193,10 @@ export type Posterior = { mu: tf.Tensor2D; logVar?: tf.Tensor2D };
 
 export function encode(model: Model, x: tf.Tensor2D, yOneHot?: tf.Tensor2D): Posterior {
   return tf.tidy(() => {
-    const h = mlp(model.encoder, withLabels(model, x, yOneHot, "encode"), model.params);
-    const head = (l: DenseParams) => dense(h, l.kernel, l.bias);
+    const h = mlp(model.encoder, withLabels(model, x, yOneHot, "encode"), model.params, false);
+    // Without hidden layers the heads read the data directly: no input gradient either.
+    const inputGrad = model.encoder.length > 0;
+    const head = (l: DenseParams) => dense(h, l.kernel, l.bias, { inputGrad });
     return { mu: head(model.mu), logVar: model.logVar && head(model.logVar) };
   });
 }
@@ -197,7 +204,7 @@ export function encode(model: Model, x: tf.Tensor2D, yOneHot?: tf.Tensor2D): Pos
 /** The prior mean of z: μ^Y = onehot(y)·M for cvae-prior, zeros [batch, latentDim] otherwise. */
 export function priorMean(model: Model, yOneHot: tf.Tensor2D): tf.Tensor2D {
   if (!model.classMeans) return tf.zeros([yOneHot.shape[0], model.params.latentDim]);
-  return dense(yOneHot, model.classMeans);
+  return dense(yOneHot, model.classMeans, undefined, { inputGrad: false });
 }
 
 /** z = μ + ε·σ, σ = exp(½ log σ²): the sample stays differentiable in μ and log σ². */
@@ -216,7 +223,8 @@ export function reparameterize(
 export function decode(model: Model, z: tf.Tensor2D, yOneHot?: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
     const layers = model.decoder;
-    const h = mlp(layers.slice(0, -1), withLabels(model, z, yOneHot, "decode"), model.params);
+    const input = withLabels(model, z, yOneHot, "decode");
+    const h = mlp(layers.slice(0, -1), input, model.params, true);
     const out = layers[layers.length - 1];
     const logits = dense(h, out.kernel, out.bias);
     return model.params.likelihood === "gaussian" ? tf.sigmoid(logits) : logits;
@@ -231,8 +239,11 @@ export function decodeMean(model: Model, z: tf.Tensor2D, yOneHot?: tf.Tensor2D):
   });
 }
 
-/** The Gaussian decoder's log σ² (a scalar): the learned variable, or log(sigma²) fixed. */
-export function decoderLogVar(model: Model): tf.Scalar {
+/**
+ * The Gaussian decoder's log σ² (a scalar): the learned variable itself (so gradients reach
+ * it), or log(sigma²) when fixed. Use inside a tidy and never dispose it.
+ */
+function decoderLogVar(model: Model): tf.Scalar {
   return model.decoderLogVar ?? tf.scalar(2 * Math.log(model.params.gaussian.sigma));
 }
 

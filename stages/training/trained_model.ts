@@ -1,8 +1,8 @@
-import type * as tf from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import { join } from "node:path";
 import type { LossParams, ModelParams } from "../../pipeline/config_schema.ts";
-import { buildModel, type Model } from "../model/networks.ts";
-import { loadTensors } from "./tensor_file.ts";
+import { loadCheckpoint } from "../model/io.ts";
+import { buildModel, disposeModel, type Model } from "../model/networks.ts";
 
 /** training.json: what the train stage fitted, on what, and which weights it kept. */
 export interface TrainingSummary {
@@ -30,16 +30,13 @@ export async function loadTrainedModel(
   const summary: TrainingSummary = JSON.parse(
     await Deno.readTextFile(join(dir, "training.json")),
   );
-  const saved = new Map<string, tf.Tensor>();
-  for (const { name, tensor } of await loadTensors(dir, "weights")) saved.set(name, tensor);
-  const model = buildModel(summary.model, summary.inputDim, summary.classes.length, (name) => {
-    const value = saved.get(name);
-    if (!value) throw new Error(`${dir}/weights.json has no tensor named ${name}`);
-    saved.delete(name);
-    return value;
-  });
-  if (saved.size > 0) {
-    throw new Error(`${dir}/weights.json has unused tensors: ${[...saved.keys()]}`);
+  const zeros = (_: string, shape: number[]) => tf.zeros(shape);
+  const model = buildModel(summary.model, summary.inputDim, summary.classes.length, zeros);
+  try {
+    await loadCheckpoint(model, dir);
+  } catch (error) {
+    disposeModel(model);
+    throw error;
   }
   return { model, summary };
 }

@@ -2,7 +2,7 @@ import type * as tf from "@tensorflow/tfjs-core";
 import { join } from "node:path";
 import type { Row } from "../../pipeline/table.ts";
 import type { Adam } from "./adam.ts";
-import { assignByName, loadTensors, saveTensors } from "./tensor_file.ts";
+import { type NamedTensor, readTensors, writeTensors } from "../model/io.ts";
 
 /** Where training stands after a whole epoch: enough to carry on as if never stopped. */
 export interface TrainingState {
@@ -19,7 +19,7 @@ type Named = { name: string; tensor: tf.Variable }[];
  * previous one only once the new one is complete: a crash mid-save leaves the old one.
  * `best` (the best-validation weights) is copied along when given.
  */
-export async function saveCheckpoint(
+export async function saveResumePoint(
   workDir: string,
   weights: Named,
   optimizer: Adam,
@@ -30,9 +30,9 @@ export async function saveCheckpoint(
   const current = join(workDir, "checkpoint");
   await Deno.remove(next, { recursive: true }).catch(() => {});
   await Deno.mkdir(next, { recursive: true });
-  await saveTensors(next, "model", weights);
-  await saveTensors(next, "optimizer", optimizer.namedState());
-  if (best) await saveTensors(next, "best", best);
+  await writeTensors(next, "model", weights);
+  await writeTensors(next, "optimizer", optimizer.namedState());
+  if (best) await writeTensors(next, "best", best);
   const full = { ...state, optimizerStep: optimizer.step, hasBest: Boolean(best) };
   await Deno.writeTextFile(join(next, "state.json"), JSON.stringify(full));
   await Deno.remove(current, { recursive: true }).catch(() => {});
@@ -43,7 +43,7 @@ export async function saveCheckpoint(
  * Restore the last checkpoint into `weights`, `optimizer` and (if saved) `best`; returns its
  * state, or null when there is none (a fresh start).
  */
-export async function loadCheckpoint(
+export async function loadResumePoint(
   workDir: string,
   weights: Named,
   optimizer: Adam,
@@ -64,8 +64,17 @@ export async function loadCheckpoint(
   return { completedEpochs: saved.completedEpochs, history: saved.history, best: saved.best };
 }
 
+/** Overwrite variables with saved values, matched by name; every name must be present. */
 async function restore(dir: string, stem: string, into: Named): Promise<void> {
-  const tensors = await loadTensors(dir, stem);
-  assignByName(into, tensors);
-  for (const { tensor } of tensors) tensor.dispose();
+  const saved: NamedTensor[] = await readTensors(dir, stem);
+  try {
+    const byName = new Map(saved.map((s) => [s.name, s.tensor]));
+    for (const { name, tensor } of into) {
+      const value = byName.get(name);
+      if (!value) throw new Error(`${dir}/${stem}.json has no tensor named ${name}`);
+      tensor.assign(value);
+    }
+  } finally {
+    for (const { tensor } of saved) tensor.dispose();
+  }
 }

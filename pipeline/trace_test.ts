@@ -1,0 +1,58 @@
+import { join } from "node:path";
+import { ArtifactStore, type Manifest } from "./store.ts";
+import { assert_, assertEquals, assertIncludes, assertRejects } from "./test_assert.ts";
+import { traceFigure } from "./trace.ts";
+
+/** Publish a fake artifact for `stage` with the given upstream keys; returns its key. */
+async function publish(store: ArtifactStore, stage: string, key: string, inputs = {}) {
+  const temp = await store.makeTempDir(stage, key);
+  await Deno.writeTextFile(join(temp, "out.txt"), stage);
+  const manifest: Omit<Manifest, "files"> = {
+    stage,
+    key,
+    keyInputs: { stage, code: "c", params: { p: stage }, inputs, runtime: { deno: "x" } },
+    fingerprint: { files: {}, npm: [] },
+    config: { name: "demo", path: "configs/demo.yaml", resolved: {} },
+    seed: 0,
+    startedAt: "2026-01-01T00:00:00.000Z",
+    endedAt: "2026-01-01T00:00:01.000Z",
+    durationMs: 1000,
+    runInfo: {},
+  };
+  await store.publish(temp, manifest);
+}
+
+Deno.test("trace follows a figure's provenance through the manifests to the data", async () => {
+  const root = await Deno.makeTempDir();
+  const store = new ArtifactStore(join(root, "artifacts"));
+  const [p, t, e] = ["a".repeat(64), "b".repeat(64), "c".repeat(64)];
+  await publish(store, "prepare", p);
+  await publish(store, "train", t, { prepare: p });
+  const figure = join(root, "kl.svg");
+  await Deno.writeTextFile(figure, "<svg/>");
+  const spec = { usermeta: { provenance: { config: "configs/demo.yaml", stages: { train: t } } } };
+  await Deno.writeTextFile(join(root, "kl.vl.json"), JSON.stringify(spec));
+
+  const lines = await traceFigure(figure, store, ["prepare", "train", "evaluate"]);
+  const text = lines.join("\n");
+  assertIncludes(text, `└ train    ${t}  in store`);
+  assertIncludes(text, `  └ prepare  ${p}  in store`);
+  assertIncludes(text, 'params {"p":"prepare"}');
+  assertIncludes(text, "config configs/demo.yaml");
+
+  // A key the store no longer holds is said so, not skipped.
+  spec.usermeta.provenance.stages = { evaluate: e, train: t } as never;
+  await Deno.writeTextFile(join(root, "kl.vl.json"), JSON.stringify(spec));
+  const again = (await traceFigure(figure, store, ["prepare", "train", "evaluate"])).join("\n");
+  assertIncludes(again, `└ evaluate ${e}  NOT in the store`);
+  assert_(again.indexOf("evaluate") < again.indexOf("└ train"), "downstream first");
+});
+
+Deno.test("trace on a file with no provenance says where it looked", async () => {
+  const root = await Deno.makeTempDir();
+  await Deno.writeTextFile(join(root, "x.png"), "");
+  const store = new ArtifactStore(join(root, "artifacts"));
+  const error = await assertRejects(() => traceFigure(join(root, "x.png"), store, []));
+  assertIncludes(error.message, "no provenance found");
+  assertEquals(error.message.includes("x.vl.json"), true);
+});

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { LossParams, ModelParams, TrainParams } from "../pipeline/config_schema.ts";
 import { NumericError } from "../pipeline/errors.ts";
 import { Rng } from "../pipeline/rng.ts";
+import type { Progress } from "../pipeline/progress.ts";
 import type { StageFn } from "../pipeline/stage.ts";
 import { type Row, writeCsv } from "../pipeline/table.ts";
 import type { Dataset } from "./data/dataset.ts";
@@ -60,39 +61,23 @@ export const train: StageFn<TrainStageParams> = async (ctx) => {
   const state: TrainingState = resumed ?? { completedEpochs: 0, history: [], best: null };
   if (resumed) ctx.log(`train: resuming after epoch ${state.completedEpochs} of ${opts.epochs}`);
 
-  const stepsPerEpoch = Math.ceil(fit.length / opts.batchSize);
-  const bar = ctx.progress("train", opts.epochs * stepsPerEpoch);
+  const run: EpochRun = {
+    model,
+    adam,
+    data,
+    classIndex,
+    fit,
+    validation,
+    params: ctx.params,
+    dynamicBinarize: card.binarize === "dynamic",
+    stepsPerEpoch: Math.ceil(fit.length / opts.batchSize),
+    progress: ctx.progress("train", opts.epochs * Math.ceil(fit.length / opts.batchSize)),
+  };
   const epochSeconds: number[] = [];
   const tensorsAtStart = tf.memory().numTensors;
   for (let epoch = state.completedEpochs; epoch < opts.epochs; epoch++) {
     const started = performance.now();
-    const rng = new Rng(seed).fork(`epoch-${epoch}`);
-    const order = rng.fork("order").shuffle([...fit]);
-    const binarizer = card.binarize === "dynamic" ? rng.fork("binarize") : undefined;
-    const batches = epochBatches(data, classIndex, order, opts.batchSize, binarizer);
-    const onStep = (step: number, mean: number) =>
-      bar.tick(
-        epoch * stepsPerEpoch + step,
-        `epoch ${epoch + 1}/${opts.epochs}  loss ${fmt(mean)}`,
-      );
-    const means = runEpoch(
-      model,
-      adam,
-      batches,
-      rng.fork("eps"),
-      loss,
-      epoch,
-      stepsPerEpoch,
-      onStep,
-    );
-    const row: Row = {
-      epoch: epoch + 1,
-      ...means,
-      reg_weight: warmupWeight(epoch + 1, loss.warmupEpochs),
-      learning_rate: opts.learningRate,
-      ...(validation.length ? validationTerms(model, data, classIndex, validation, seed) : {}),
-      ...meanLogVarPerDim(model, data, classIndex, fit),
-    };
+    const row = fitEpoch(run, epoch);
     state.history.push(row);
     state.completedEpochs = epoch + 1;
     if (validation.length && improves(row, state)) {
@@ -102,11 +87,8 @@ export const train: StageFn<TrainStageParams> = async (ctx) => {
     await saveResumePoint(ctx.workDir, weights, adam, state, best);
     epochSeconds.push((performance.now() - started) / 1000);
     ctx.log(epochLine(row, opts.epochs, epochSeconds.at(-1)!));
-    if (tf.memory().numTensors !== tensorsAtStart) {
-      throw new Error(
-        `train: ${tf.memory().numTensors - tensorsAtStart} tensors leaked in an epoch`,
-      );
-    }
+    const leaked = tf.memory().numTensors - tensorsAtStart;
+    if (leaked !== 0) throw new Error(`train: ${leaked} tensors leaked in epoch ${epoch + 1}`);
     if (shouldStop(state, opts)) {
       ctx.log(
         `train: early stop after epoch ${epoch + 1}: no better validation for ${opts.patience}`,
@@ -114,7 +96,7 @@ export const train: StageFn<TrainStageParams> = async (ctx) => {
       break;
     }
   }
-  bar.done();
+  run.progress.done();
   if (best) weights.forEach((w, i) => w.tensor.assign(best[i].tensor));
 
   // Raw weights for exact reloading by later stages; the tfjs layers format for other tools.
@@ -141,6 +123,60 @@ export const train: StageFn<TrainStageParams> = async (ctx) => {
   tf.dispose([...weights.map((w) => w.tensor), ...(best ?? []).map((b) => b.tensor)]);
   adam.dispose();
 };
+
+/** What every epoch of one training run shares. */
+interface EpochRun {
+  model: Model;
+  adam: Adam;
+  data: Dataset;
+  classIndex: Int32Array;
+  fit: number[];
+  validation: number[];
+  params: TrainStageParams;
+  /** Resample binary pixels from the grey levels every epoch (data.binarize: dynamic). */
+  dynamicBinarize: boolean;
+  stepsPerEpoch: number;
+  progress: Progress;
+}
+
+/**
+ * Train one epoch and measure it: the history row. The epoch's random streams (order, ε,
+ * binarization) are forked from the seed by the epoch number, so a resumed run draws the
+ * same numbers as an uninterrupted one.
+ */
+function fitEpoch(run: EpochRun, epoch: number): Row {
+  const { model, data, classIndex, params, stepsPerEpoch } = run;
+  const { seed, loss, train: opts } = params;
+  const rng = new Rng(seed).fork(`epoch-${epoch}`);
+  const order = rng.fork("order").shuffle([...run.fit]);
+  const binarizer = run.dynamicBinarize ? rng.fork("binarize") : undefined;
+  const batches = epochBatches(data, classIndex, order, opts.batchSize, binarizer);
+  const onStep = (step: number, mean: number) =>
+    run.progress.tick(
+      epoch * stepsPerEpoch + step,
+      `epoch ${epoch + 1}/${opts.epochs}  loss ${fmt(mean)}`,
+    );
+  const means = runEpoch(
+    model,
+    run.adam,
+    batches,
+    rng.fork("eps"),
+    loss,
+    epoch,
+    stepsPerEpoch,
+    onStep,
+  );
+  return {
+    epoch: epoch + 1,
+    ...means,
+    reg_weight: warmupWeight(epoch + 1, loss.warmupEpochs),
+    learning_rate: opts.learningRate,
+    ...(run.validation.length
+      ? validationTerms(model, data, classIndex, run.validation, seed)
+      : {}),
+    ...meanLogVarPerDim(model, data, classIndex, run.fit),
+  };
+}
 
 /**
  * One pass over the batches: a step each, the terms read back once per step (which also

@@ -23,7 +23,7 @@ Deno.test("Adam matches tfjs's own Adam step for step (the trusted reference)", 
   const reference = tf.train.adam(config.learningRate, config.beta1, config.beta2, config.epsilon);
   // tfjs multiplies β^t up in float32 while ours computes it in float64 from the step, so
   // the two drift apart by float32 rounding only: ~1e-7 at first, ~1e-5 after 46 steps.
-  for (const [steps, tolerance] of [[1, 1e-6], [5, 1e-6], [40, 1e-4]]) {
+  for (const [steps, tolerance] of [[1, 1e-6], [5, 1e-5], [40, 1e-4]]) {
     assertClose(run(adam, ours, steps), run(reference, theirs, steps), tolerance, `+${steps}`);
   }
   assertEquals(adam.step, 46);

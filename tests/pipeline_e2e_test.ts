@@ -47,7 +47,10 @@ Deno.test("run twice: the second run is all cache hits and writes nothing", asyn
   assert_(status.stdout.trim().split("\n").every((l) => l.endsWith("cached")), status.stdout);
 
   const changed = await Deno.makeTempFile({ suffix: ".yaml" });
-  await Deno.writeTextFile(changed, `extends: ${Deno.cwd()}/${CONFIG}\ndata:\n  testFraction: 0.3\n`);
+  await Deno.writeTextFile(
+    changed,
+    `extends: ${Deno.cwd()}/${CONFIG}\ndata:\n  testFraction: 0.3\n`,
+  );
   const stale = await cli("status", changed, "--artifacts", store);
   assertIncludes(stale.stdout, "stale: param data.testFraction 0.2 → 0.3");
 

@@ -104,6 +104,35 @@ export const trainSchema = z.strictObject({
   keep: z.enum(["last", "best-validation"]).default("last"),
 });
 
+export const classifierSchema = z.strictObject({
+  /** Hidden layer widths of the MLP (relu) that labels images for conditional sample accuracy. */
+  hidden: z.array(positiveInt).default([128]),
+  epochs: positiveInt.default(5),
+  batchSize: positiveInt.default(100),
+  learningRate: z.number().positive().default(1e-3),
+});
+
+export const evaluateSchema = z.strictObject({
+  /** Sample counts K of the importance-weighted bound on log p(x). */
+  iwK: z.array(positiveInt).min(1).default([1, 10, 100, 1000]),
+  /** Test examples (a seeded, stratified subset) for the IW bound: K = 1000 is costly. */
+  iwExamples: positiveInt.default(500),
+  /** Rows (example × sample pairs) per network pass: bounds the memory of every pass. */
+  batchSize: positiveInt.default(5000),
+  /** Test examples (seeded, stratified) whose posteriors form q(z) in the mutual information. */
+  miExamples: positiveInt.default(2000),
+  /** Test images shown beside their reconstructions. */
+  reconstructions: positiveInt.default(16),
+  /** Decoded draws from the prior (prior_samples.npy). */
+  priorSamples: positiveInt.default(100),
+  /** Samples per class that the classifier labels (CVAEs: conditional sample accuracy). */
+  samplesPerClass: positiveInt.default(100),
+  /** Of those, how many per class go into class_samples.npy. */
+  classSampleImages: positiveInt.default(10),
+  /** Points per side of the latent traversal grid. */
+  gridSize: z.int().min(2).default(15),
+});
+
 export const configSchema = z.strictObject({
   /** Report and log name; defaults to the config file's base name. Not part of any key. */
   name: z.string().regex(/^[A-Za-z0-9._-]+$/).optional(),
@@ -115,6 +144,8 @@ export const configSchema = z.strictObject({
   model: modelSchema.prefault({}),
   loss: lossSchema.prefault({}),
   train: trainSchema.prefault({}),
+  classifier: classifierSchema.prefault({}),
+  evaluate: evaluateSchema.prefault({}),
 }).superRefine((config, ctx) => {
   const source = config.data.source;
   if ((source === "idx" || source === "csv") && config.data[source] === undefined) {
@@ -146,3 +177,5 @@ export type DataParams = z.output<typeof dataSchema>;
 export type ModelParams = z.output<typeof modelSchema>;
 export type LossParams = z.output<typeof lossSchema>;
 export type TrainParams = z.output<typeof trainSchema>;
+export type ClassifierParams = z.output<typeof classifierSchema>;
+export type EvaluateParams = z.output<typeof evaluateSchema>;

@@ -1,0 +1,138 @@
+import * as tf from "@tensorflow/tfjs-core";
+import type { Rng } from "../../pipeline/rng.ts";
+import {
+  decode,
+  type Model,
+  oneHot,
+  reconstructionNll,
+  reparameterize,
+  sampleEps,
+} from "../model/networks.ts";
+import { stratifiedSubset } from "../data/split.ts";
+import { type Examples, subset } from "./examples.ts";
+import { logNormal } from "./gaussian.ts";
+import { logMeanExp } from "./log_sum_exp.ts";
+import { posteriorPass } from "./posterior_pass.ts";
+import { mean, standardError } from "./stats.ts";
+
+/**
+ * The importance-weighted bound (Burda et al. 2015): for z_1…z_K ~ q(z|x),
+ *   L_K(x) = log (1/K) Σ_k p(x|z_k) p(z_k) / q(z_k|x) ≤ log p(x),
+ * with E[L_1] = ELBO and E[L_K] rising with K towards log p(x). For a CVAE the prior and
+ * decoder take the true label, so it bounds log p(x|y).
+ */
+
+/**
+ * log w = log p(x|z) + log p(z) − log q(z|x) for kMax draws per example, [n·kMax] with
+ * example i's draws at [i·kMax, (i + 1)·kMax). At most `batchSize` (example, draw) rows go
+ * through the decoder at once, so memory stays bounded for any K: whole examples when kMax
+ * fits, else one example's draws in slices. ε is drawn row by row in that order, so the
+ * weights do not depend on the batch size.
+ */
+export function importanceLogWeights(
+  model: Model,
+  ex: Examples,
+  kMax: number,
+  rng: Rng,
+  batchSize: number,
+): Float64Array {
+  if (!model.logVar) throw new Error("importanceLogWeights: an ae has no q(z|x) to sample");
+  const d = model.params.latentDim;
+  const post = posteriorPass(model, ex, undefined, batchSize);
+  const group = Math.max(1, Math.floor(batchSize / kMax));
+  const slice = Math.min(kMax, batchSize);
+  const logW = new Float64Array(ex.n * kMax);
+  for (let first = 0; first < ex.n; first += group) {
+    const g = Math.min(group, ex.n - first);
+    for (let k0 = 0; k0 < kMax; k0 += slice) {
+      const s = Math.min(slice, kMax - k0);
+      const eps = sampleEps(rng, g * s, d);
+      const values = tf.tidy(() => {
+        // Each example's row, repeated for its s draws.
+        const rows = (data: ArrayLike<number>, width: number) =>
+          repeatRows(
+            tf.tensor2d(
+              Float32Array.from(
+                { length: g * width },
+                (_, i) => data[first * width + i],
+              ),
+              [g, width],
+            ),
+            s,
+          );
+        const [mu, logVar] = [rows(post.mu, d), rows(post.logVar!, d)];
+        const x = rows(ex.x, ex.inputDim);
+        const y = repeatRows(oneHot(ex.classIndex.subarray(first, first + g), model.numClasses), s);
+        const z = reparameterize(mu, logVar, eps);
+        const logPxz = tf.neg(reconstructionNll(model, decode(model, z, y), x));
+        const logPz = logNormal(z, model.classMeans ? rows(post.priorMu, d) : undefined);
+        return tf.sub(tf.add(logPxz, logPz), logNormal(z, mu, logVar));
+      });
+      const read = values.dataSync();
+      for (let e = 0; e < g; e++) {
+        logW.set(read.subarray(e * s, (e + 1) * s), (first + e) * kMax + k0);
+      }
+      tf.dispose([eps, values]);
+    }
+  }
+  return logW;
+}
+
+/**
+ * Each row of t [g, w] repeated s times in place, [g·s, w]. By broadcasting, because the
+ * wasm backend's tile and gather are scalar loops, ~30× slower on 784-pixel rows.
+ */
+function repeatRows(t: tf.Tensor2D, s: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [g, w] = t.shape;
+    return tf.reshape(tf.add(tf.zeros([g, s, w]), tf.reshape(t, [g, 1, w])), [g * s, w]);
+  });
+}
+
+export interface IwEstimate {
+  k: number;
+  /** Mean over examples of L_k(x), nats per example. */
+  logLikelihood: number;
+  /** Its standard error over examples. */
+  stdError: number;
+}
+
+/**
+ * L_k for each k from the first k of each example's kMax draws (nested draws: the estimates
+ * for different k share samples, so their differences are far less noisy than their levels).
+ */
+export function iwEstimates(logW: Float64Array, kMax: number, ks: number[]): IwEstimate[] {
+  const n = logW.length / kMax;
+  return ks.map((k) => {
+    if (k > kMax) throw new RangeError(`iwEstimates: k = ${k} exceeds the ${kMax} draws`);
+    const perExample = Float64Array.from(
+      { length: n },
+      (_, i) => logMeanExp(logW, i * kMax, i * kMax + k),
+    );
+    return { k, logLikelihood: mean(perExample), stdError: standardError(perExample) };
+  });
+}
+
+/**
+ * The IW bound for each K in `ks` on `count` seeded, stratified test examples, and the mean
+ * ELBO of those same examples (from `negElbo`, the test pass's): the subset's level differs
+ * from the whole split's, so the bound's tightening is read against this.
+ */
+export function importanceWeighted(
+  model: Model,
+  test: Examples,
+  negElbo: Float64Array,
+  ks: number[],
+  count: number,
+  rng: Rng,
+  batchSize: number,
+): { examples: number; elbo: number; estimates: IwEstimate[] } {
+  const rows = stratifiedSubset(test.labels, count, rng.fork("iw-examples"));
+  const kMax = Math.max(...ks);
+  const logW = importanceLogWeights(model, subset(test, rows), kMax, rng.fork("iw"), batchSize);
+  return {
+    examples: rows.length,
+    elbo: -mean(rows.map((i) => negElbo[i])),
+    estimates: iwEstimates(logW, kMax, [...new Set(ks)].sort((a, b) => a - b)),
+  };
+}

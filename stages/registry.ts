@@ -17,6 +17,13 @@ export const STAGES: StageSpec[] = [
     load: () => import("./prepare.ts").then((m) => m.prepare as StageFn),
   },
   {
+    name: "classify",
+    module: new URL("./classify.ts", import.meta.url),
+    after: ["prepare"],
+    params: (c) => ({ seed: c.seed, backend: c.backend, classifier: c.classifier }),
+    load: () => import("./classify.ts").then((m) => m.classify as StageFn),
+  },
+  {
     name: "train",
     module: new URL("./train.ts", import.meta.url),
     after: ["prepare"],
@@ -28,5 +35,21 @@ export const STAGES: StageSpec[] = [
       train: c.train,
     }),
     load: () => import("./train.ts").then((m) => m.train as StageFn),
+  },
+  {
+    name: "evaluate",
+    module: new URL("./evaluate.ts", import.meta.url),
+    after: ["prepare", "train", "classify"],
+    params: (c) => ({ seed: c.seed, backend: c.backend, evaluate: c.evaluate }),
+    load: () => import("./evaluate.ts").then((m) => m.evaluate as StageFn),
+  },
+  {
+    name: "report",
+    module: new URL("./report.ts", import.meta.url),
+    after: ["prepare", "classify", "train", "evaluate"],
+    // The report prints the resolved config and names it in every caption, so all of it
+    // (name included) shapes the report's bytes; no other stage is keyed on the name.
+    params: (c) => ({ config: c }),
+    load: () => import("./report.ts").then((m) => m.report as StageFn),
   },
 ];

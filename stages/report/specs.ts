@@ -19,10 +19,19 @@ export function trainingCurves(metrics: string[]): ChartSpec {
   return {
     title: "Training curves",
     transform: [{ filter: { field: "metric", oneOf: metrics } }],
-    ...SIZE,
+    // Three small panels a row: up to seven terms fit a page width without scrolling.
+    width: 250,
+    height: 160,
     mark: { type: "line", point: true },
     encoding: {
-      facet: { field: "metric", type: "nominal", sort: metrics, columns: 2, title: null },
+      facet: {
+        field: "metric",
+        type: "nominal",
+        sort: metrics,
+        columns: 3,
+        title: null,
+        header: { labelFontSize: 12, labelFontWeight: "bold" },
+      },
       x: { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1 } },
       y: { field: "value", type: "quantitative", title: NATS, scale: { zero: false } },
       color: { field: "split", type: "nominal", title: "split" },
@@ -72,27 +81,36 @@ export function logVarOverEpochs(): ChartSpec {
   };
 }
 
-/** Rows `{z1, z2, label}`: the first two latent means of test examples, by class. */
-export function latentScatter(): ChartSpec {
+/**
+ * Rows `{z<x>, z<y>, label}`: two latent means of test examples, by class. The subtitle
+ * names the dimensions shown, since with more than two the choice is the report's.
+ */
+export function latentScatter(x = 0, y = 1, latentDim = 2): ChartSpec {
   return {
-    title: "Latent space (posterior means)",
+    title: {
+      text: "Latent space (posterior means, test set)",
+      subtitle: `dimensions z${x} and z${y} of ${latentDim}`,
+    },
     width: 360,
     height: 360,
     mark: { type: "point", filled: true, size: 12, opacity: 0.6 },
     encoding: {
-      x: { field: "z1", type: "quantitative", title: "z₁ (posterior mean)" },
-      y: { field: "z2", type: "quantitative", title: "z₂ (posterior mean)" },
+      x: { field: `z${x}`, type: "quantitative", title: `z${x} (posterior mean)` },
+      y: { field: `z${y}`, type: "quantitative", title: `z${y} (posterior mean)` },
       color: { field: "label", type: "nominal", title: "class" },
     },
   };
 }
 
-/** Rows `{k, logLikelihood}`: the importance-weighted bound tightens as k grows. */
+/**
+ * Rows `{k, logLikelihood, lower, upper}`: the importance-weighted bound tightens as k
+ * grows; the rule spans ±1 standard error of the estimate (rows with null bounds get none).
+ */
 export function iwCurve(): ChartSpec {
+  const y = { type: "quantitative", title: `log p(x) (${NATS})`, scale: { zero: false } } as const;
   return {
     title: "Importance-weighted log-likelihood estimate",
     ...SIZE,
-    mark: { type: "line", point: true },
     encoding: {
       x: {
         field: "k",
@@ -101,12 +119,10 @@ export function iwCurve(): ChartSpec {
         scale: { type: "log", base: 2 },
         axis: { tickMinStep: 1 },
       },
-      y: {
-        field: "logLikelihood",
-        type: "quantitative",
-        title: `log p(x) (${NATS})`,
-        scale: { zero: false },
-      },
     },
+    layer: [
+      { mark: "rule", encoding: { y: { field: "lower", ...y }, y2: { field: "upper" } } },
+      { mark: { type: "line", point: true }, encoding: { y: { field: "logLikelihood", ...y } } },
+    ],
   };
 }

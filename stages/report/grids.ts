@@ -1,0 +1,174 @@
+/**
+ * The report's image grids: evaluate's image tensors (.npy, float32 in [0, 1]) laid out as
+ * PNGs, each with a CSV that says which tile is which and a JSON sidecar with its
+ * provenance (what `deno task trace` reads for a figure that has no Vega-Lite spec).
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { UserError } from "../../pipeline/errors.ts";
+import type { NpyArray } from "../../pipeline/npy.ts";
+import { type Row, toCsv } from "../../pipeline/table.ts";
+import type { FigureEntry } from "./document.ts";
+import type { Provenance } from "./figure.ts";
+import type { ReportInputs } from "./inputs.ts";
+import { imageGrid } from "./png.ts";
+
+export interface GridLayout {
+  description: string;
+  /** Tiles per row of the grid. */
+  columns: number;
+  /** One row per tile, in grid order: what the tile shows. */
+  tiles: Row[];
+}
+
+export interface GridFigure {
+  id: string;
+  /** evaluate's tensor. */
+  file: string;
+  title: string;
+  /** The tensor's shape, by name: its rank is checked before drawing. */
+  shape: string[];
+  layout: (shape: number[], inputs: ReportInputs) => GridLayout;
+}
+
+/** Digits are drawn about 56 px tall: 28×28 at 2×, 8×8 at 7×. */
+const TILE_PIXELS = 56;
+const PADDING = 2;
+
+/** `rows × columns` tiles, each with its place and what `about` says of it. */
+function tiles(rows: number, columns: number, about: (r: number, c: number) => Row = () => ({})) {
+  return Array.from({ length: rows * columns }, (_, i) => {
+    const [row, column] = [Math.floor(i / columns), i % columns];
+    return { tile: i, row, column, ...about(row, column) };
+  });
+}
+
+export const GRIDS: GridFigure[] = [
+  {
+    id: "reconstructions",
+    file: "reconstructions.npy",
+    title: "Reconstructions",
+    shape: ["2", "n", "H", "W"],
+    layout: ([, n]) => ({
+      description: "Top row: test images; bottom row: their reconstructions.",
+      columns: n,
+      tiles: tiles(
+        2,
+        n,
+        (r, c) => ({ shows: r === 0 ? "original" : "reconstruction", example: c }),
+      ),
+    }),
+  },
+  {
+    id: "prior_samples",
+    file: "prior_samples.npy",
+    title: "Samples from the prior",
+    shape: ["n", "H", "W"],
+    layout: ([n]) => {
+      const columns = Math.ceil(Math.sqrt(n));
+      return {
+        description: `${n} decoded draws z ~ p(z).`,
+        columns,
+        tiles: tiles(Math.ceil(n / columns), columns, (r, c) => ({ sample: r * columns + c }))
+          .slice(0, n),
+      };
+    },
+  },
+  {
+    id: "class_samples",
+    file: "class_samples.npy",
+    title: "Class-conditional samples",
+    shape: ["classes", "m", "H", "W"],
+    layout: ([classes, m], { training }) => {
+      const label = (r: number) => training.classes[r] ?? r;
+      const labels = Array.from({ length: classes }, (_, r) => label(r));
+      return {
+        description: `One row per class, top to bottom: ${labels.join(", ")}; ` +
+          `${m} samples each.`,
+        columns: m,
+        tiles: tiles(classes, m, (r, c) => ({ label: label(r), sample: c })),
+      };
+    },
+  },
+  {
+    id: "traversal",
+    file: "traversal.npy",
+    title: "Latent traversal",
+    shape: ["rows", "columns", "H", "W"],
+    layout: ([rows, columns]) => ({
+      description: `Decoder outputs on a ${rows} × ${columns} grid of latent points.`,
+      columns,
+      tiles: tiles(rows, columns),
+    }),
+  },
+];
+
+/** What images.json says about a tensor, looked up by id or file name. */
+export function imageNote(notes: Record<string, unknown>, grid: GridFigure): string | null {
+  const entry = notes[grid.id] ?? notes[grid.file];
+  if (typeof entry === "string") return entry;
+  const description = (entry as { description?: unknown } | undefined)?.description;
+  return typeof description === "string" ? description : null;
+}
+
+/** Width and height from the PNG's IHDR chunk. */
+function pngSize(png: Uint8Array): { width: number; height: number } {
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  return { width: view.getUint32(16), height: view.getUint32(20) };
+}
+
+/** Draw one grid into `<outDir>/images/`: PNG, tile CSV, provenance sidecar. */
+export async function renderGrid(
+  grid: GridFigure,
+  array: NpyArray,
+  inputs: ReportInputs,
+  provenance: Provenance,
+  outDir: string,
+): Promise<FigureEntry> {
+  const { shape } = array;
+  if (shape.length !== grid.shape.length || array.dtype !== "<f4") {
+    throw new UserError(
+      `report: evaluate's ${grid.file} is ${array.dtype} of shape [${shape}], expected ` +
+        `float32 [${grid.shape}]; re-run evaluate`,
+    );
+  }
+  const [height, width] = shape.slice(-2);
+  const count = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  const layout = grid.layout(shape, inputs);
+  const scale = Math.max(1, Math.round(TILE_PIXELS / Math.max(height, width)));
+  const png = imageGrid(array.data as Float32Array, count, height, width, {
+    columns: layout.columns,
+    padding: PADDING,
+    scale,
+  });
+  const note = imageNote(inputs.imageNotes, grid);
+  const description = note ? `${layout.description} ${note}` : layout.description;
+  const sidecar = {
+    title: grid.title,
+    description,
+    source: `evaluate/${grid.file}`,
+    shape,
+    layout: { columns: layout.columns, scale, padding: PADDING },
+    provenance,
+  };
+  const dir = join(outDir, "images");
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, `${grid.id}.png`), png);
+  await writeFile(join(dir, `${grid.id}.csv`), toCsv(layout.tiles));
+  await writeFile(
+    join(dir, `${grid.id}.provenance.json`),
+    JSON.stringify(sidecar, null, 2) + "\n",
+  );
+  return {
+    id: grid.id,
+    title: grid.title,
+    description,
+    provenance,
+    image: `images/${grid.id}.png`,
+    ...pngSize(png),
+    files: [
+      { label: "tiles (CSV)", path: `images/${grid.id}.csv` },
+      { label: "provenance (JSON)", path: `images/${grid.id}.provenance.json` },
+    ],
+  };
+}

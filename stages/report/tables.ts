@@ -1,0 +1,277 @@
+/**
+ * The report's tables and summary lines, as document blocks: the numbers with their units,
+ * per class and per latent dimension, and the runtime each stage ran on. Numbers are
+ * formatted here, with fixed digits, so the text is the same on every machine and locale.
+ */
+import type { Row } from "../../pipeline/table.ts";
+import type { Cell, Table } from "./document.ts";
+import { bool, metric, type MetricSection, num, type ReportInputs } from "./inputs.ts";
+import type { StageVersions } from "./provenance.ts";
+
+const NATS = "nats per example";
+
+/** `12345` → `12,345`, without the locale-dependent toLocaleString. */
+export const count = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+const fixed = (digits: number) => (v: number) => v.toFixed(digits);
+const percent = (v: number) => (100 * v).toFixed(1);
+
+/** A value cell: the formatted number, or "n/a" with the reason on hover. */
+function valueCell(
+  { value, reason }: { value: number | null; reason?: string },
+  format: (v: number) => string,
+): Cell {
+  if (value !== null) return format(value);
+  return reason ? { text: "n/a", title: reason } : "n/a";
+}
+
+interface MetricRow {
+  label: string;
+  key: string;
+  section: "test" | "cvae";
+  /** Whether the training split has it too. */
+  train?: boolean;
+  unit: string;
+  format: (v: number) => string;
+  note?: string;
+}
+
+const METRIC_ROWS: MetricRow[] = [
+  { label: "−ELBO", key: "negElbo", section: "test", train: true, unit: NATS, format: fixed(2) },
+  {
+    label: "distortion, E_q[−log p(x|z)]",
+    key: "distortion",
+    section: "test",
+    train: true,
+    unit: NATS,
+    format: fixed(2),
+  },
+  {
+    label: "rate, KL(q(z|x) ‖ p(z))",
+    key: "rate",
+    section: "test",
+    train: true,
+    unit: NATS,
+    format: fixed(2),
+  },
+  { label: "BCE at z = μ", key: "bceMeanZ", section: "test", unit: NATS, format: fixed(2) },
+  { label: "BCE at sampled z", key: "bceSampledZ", section: "test", unit: NATS, format: fixed(2) },
+  {
+    label: "MSE at z = μ",
+    key: "mseMeanZ",
+    section: "test",
+    unit: "squared error per example",
+    format: fixed(3),
+  },
+  {
+    label: "MSE at sampled z",
+    key: "mseSampledZ",
+    section: "test",
+    unit: "squared error per example",
+    format: fixed(3),
+  },
+  {
+    label: "mutual information I(x; z)",
+    key: "mutualInformation",
+    section: "test",
+    unit: "nats",
+    format: fixed(3),
+  },
+  {
+    label: "log N, the bound on I(x; z)",
+    key: "logN",
+    section: "test",
+    unit: "nats",
+    format: fixed(3),
+  },
+  { label: "log p(x | y)", key: "logPxGivenY", section: "cvae", unit: NATS, format: fixed(2) },
+  {
+    label: "log p(x) = log Σ_y p(y) p(x | y)",
+    key: "logPx",
+    section: "cvae",
+    unit: NATS,
+    format: fixed(2),
+  },
+  {
+    label: "class-conditional sample accuracy",
+    key: "sampleAccuracy",
+    section: "cvae",
+    unit: "%",
+    format: percent,
+    note: "decoded samples the classifier gives their conditioning class",
+  },
+];
+
+/** The last (largest-k) IW estimate: the tightest bound on log p(x). */
+function iwRow(test: ReportInputs["metrics"]["test"]): Cell[] | null {
+  const best = test.iw?.filter((p) => typeof p.logLikelihood === "number").at(-1);
+  if (!best) return null;
+  const error = typeof best.stdError === "number" ? ` ± ${best.stdError.toFixed(2)}` : "";
+  return [
+    `log p(x), IW estimate, k = ${count(best.k)}`,
+    best.logLikelihood.toFixed(2) + error,
+    "—",
+    NATS,
+    "± one standard error",
+  ];
+}
+
+export function metricsTable({ metrics, classifier }: ReportInputs): Table {
+  const sections: Record<MetricRow["section"], MetricSection | undefined> = {
+    test: metrics.test,
+    cvae: metrics.cvae,
+  };
+  const rows: Cell[][] = [];
+  for (const spec of METRIC_ROWS) {
+    const section = sections[spec.section];
+    if (!section) continue; // a model without that section (no cvae block for a vae)
+    const test = metric(section, spec.key);
+    const train = spec.train ? metric(metrics.train, spec.key) : null;
+    const notes = [...new Set([spec.note, test.reason, train?.reason].filter(Boolean))];
+    rows.push([
+      spec.label,
+      valueCell(test, spec.format),
+      train ? valueCell(train, spec.format) : "—",
+      spec.unit,
+      notes.join("; "),
+    ]);
+    if (spec.key === "rate") {
+      const iw = iwRow(metrics.test);
+      if (iw) rows.push(iw);
+    }
+  }
+  const units = metric(metrics.test, "activeUnits"), dims = metric(metrics.test, "latentDim");
+  rows.push([
+    "active units",
+    valueCell(units, (v) => dims.value === null ? String(v) : `${v} of ${dims.value}`),
+    "—",
+    "latent dimensions",
+    units.reason ?? "",
+  ]);
+  const accuracy = classifier?.testAccuracy ?? metric(metrics.cvae, "classifierTestAccuracy").value;
+  if (typeof accuracy === "number") {
+    rows.push(["classifier test accuracy", percent(accuracy), "—", "%", "on real test images"]);
+  }
+  return {
+    columns: ["quantity", "test", "train", "unit", "note"],
+    align: ["left", "right", "right", "left", "left"],
+    rows,
+  };
+}
+
+/** Label → value, from an array by class index or a record by label. */
+function byLabel(values: number[] | Record<string, number> | undefined, classes: number[]) {
+  if (Array.isArray(values)) return new Map(values.map((v, i) => [classes[i] ?? i, v]));
+  return new Map(Object.entries(values ?? {}).map(([label, v]) => [Number(label), v]));
+}
+
+/** Per class: test examples, the classifier's accuracy, and evaluate's per-class numbers. */
+export function perClassTable({ card, classifier, perClass }: ReportInputs): Table | null {
+  if (!classifier && !perClass) return null;
+  const accuracy = byLabel(classifier?.perClassAccuracy, card.classes);
+  const evaluated = new Map((perClass ?? []).map((row) => [num(row, "label"), row]));
+  const orNa = (v: number | null | undefined, format: (v: number) => string) =>
+    typeof v === "number" ? format(v) : "n/a";
+  const rows = card.classes.map((label) => {
+    const row = evaluated.get(label);
+    return [
+      String(label),
+      count(card.counts.test[label] ?? 0),
+      ...(classifier ? [orNa(accuracy.get(label), percent)] : []),
+      ...(perClass ? [orNa(row && num(row, "log_px_given_y"), fixed(2))] : []),
+      ...(perClass ? [orNa(row && num(row, "sample_accuracy"), percent)] : []),
+    ];
+  });
+  return {
+    columns: [
+      "class",
+      "test examples",
+      ...(classifier ? ["classifier accuracy (%)"] : []),
+      ...(perClass ? [`log p(x | y) (${NATS})`, "sample accuracy (%)"] : []),
+    ],
+    align: ["left", "right", "right", "right", "right"],
+    rows,
+  };
+}
+
+/** Per latent dimension: KL, posterior moments, activity, and the aggregate posterior. */
+export function latentTable({ klPerDim, metrics }: ReportInputs): Table {
+  const aggregate = metrics.aggregatePosterior;
+  const cell = (v: number | null | undefined, digits = 3) =>
+    typeof v === "number" ? v.toFixed(digits) : "n/a";
+  const rows = klPerDim.map((row, i) => {
+    const dim = num(row, "dim") ?? i;
+    return [
+      `z${dim}`,
+      cell(num(row, "kl")),
+      cell(num(row, "mean_mu_sq")),
+      cell(num(row, "mean_sigma_sq")),
+      cell(num(row, "mean_log_var")),
+      cell(num(row, "activity")),
+      bool(row, "active") ? "yes" : "no",
+      cell(aggregate?.mean[dim]),
+      cell(aggregate?.variance[dim]),
+    ];
+  });
+  return {
+    columns: [
+      "dim",
+      `KL (${NATS})`,
+      "mean μ²",
+      "mean σ²",
+      "mean log σ²",
+      "activity",
+      "active",
+      "aggregate mean",
+      "aggregate variance",
+    ],
+    align: ["left", "right", "right", "right", "right", "right", "left", "right", "right"],
+    rows,
+  };
+}
+
+/** Any small CSV (class means, class distances) as it is, numbers to 3 decimals. */
+export function csvTable(rows: Row[]): Table {
+  const columns = Object.keys(rows[0] ?? {});
+  const format = (v: Row[string]) =>
+    typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(3)) : String(v ?? "");
+  return {
+    columns,
+    align: columns.map((c) => typeof rows[0][c] === "number" && c !== "label" ? "right" : "left"),
+    rows: rows.map((row) => columns.map((c) => format(row[c]))),
+  };
+}
+
+/** Every stage the report's figures came from: its full key and its runtime. */
+export function versionsTable(versions: StageVersions[]): Table {
+  return {
+    columns: ["stage", "key", "Deno", "tfjs-core", "backend"],
+    rows: versions.map((v) => [
+      v.stage,
+      { text: v.key, code: true },
+      v.deno,
+      v.tfjs ?? "—",
+      v.backend ?? "—",
+    ]),
+  };
+}
+
+/** The run in three sentences: model, data, training. */
+export function summary({ config, card, training, metrics }: ReportInputs): string[] {
+  const { model, loss } = training;
+  const classes = card.classes.length;
+  const sumCounts = (counts: Record<string, number>) =>
+    count(Object.values(counts).reduce((a, b) => a + b, 0));
+  return [
+    `Model ${model.kind}: an MLP with hidden layers [${model.hidden.join(", ")}] ` +
+    `(${model.activation}), ${model.latentDim} latent dimensions and a ${model.likelihood} ` +
+    `likelihood; regularizer ${loss.regularizer}. Seed ${config.seed}.`,
+    `Data: ${card.source}, ${card.height} × ${card.width} images in ${classes} classes ` +
+    `(${card.classes.join(", ")}); ${sumCounts(card.counts.train)} training and ` +
+    `${sumCounts(card.counts.test)} test examples; binarization ${card.binarize}.`,
+    `Training: ${training.epochsRun} epochs on ${count(training.trainExamples)} examples ` +
+    `(${count(training.validationExamples)} held out for validation); the weights of epoch ` +
+    `${training.keptEpoch} were kept (${training.selection}).`,
+    `Likelihoods, ELBO terms and KL are in ${metrics.units}; a value that does not apply to ` +
+    "this model is shown as n/a, with the reason.",
+  ];
+}

@@ -1,0 +1,227 @@
+/**
+ * Opens a report in headless Chromium, as a reader would, and checks it through the Chrome
+ * DevTools protocol (Deno's own WebSocket, no puppeteer): every figure drawn at a real
+ * size, every image decoded, no console error, and no request that is not a local file.
+ * The report is built from fixtures, so this runs in seconds without a trained model.
+ * Set REPORT_BROWSER_KEEP=1 to keep the report and its full-page screenshot.png.
+ */
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { testContext } from "../pipeline/stage_testing.ts";
+import { assert_, assertEquals } from "../pipeline/test_assert.ts";
+import { report } from "../stages/report.ts";
+import { writeFixtures } from "../stages/report/test_fixtures.ts";
+
+const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--hide-scrollbars",
+  "--remote-debugging-port=0",
+];
+const TIMEOUT_MS = 30_000;
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+/** A minimal DevTools protocol client: numbered commands, and every event kept in order. */
+class Cdp {
+  readonly events: { method: string; params: Json }[] = [];
+  #pending = new Map<number, { resolve: (v: Json) => void; reject: (e: Error) => void }>();
+  #waiters: { method: string; resolve: (params: Json) => void }[] = [];
+  #next = 1;
+
+  private constructor(private socket: WebSocket) {
+    socket.onmessage = (event) => this.#receive(JSON.parse(event.data));
+  }
+
+  static connect(url: string): Promise<Cdp> {
+    const socket = new WebSocket(url);
+    return new Promise((resolve, reject) => {
+      socket.onopen = () => resolve(new Cdp(socket));
+      socket.onerror = () => reject(new Error(`cannot connect to ${url}`));
+    });
+  }
+
+  send(method: string, params: Json = {}): Promise<Json> {
+    const id = this.#next++;
+    this.socket.send(JSON.stringify({ id, method, params }));
+    return new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+  }
+
+  /** The next `method` event (register before the command that causes it). */
+  next(method: string): Promise<Json> {
+    return new Promise((resolve) => this.#waiters.push({ method, resolve }));
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.socket.onclose = () => resolve();
+      this.socket.close();
+    });
+  }
+
+  #receive(message: Json) {
+    if (message.id !== undefined) {
+      const pending = this.#pending.get(message.id)!;
+      this.#pending.delete(message.id);
+      if (message.error) pending.reject(new Error(JSON.stringify(message.error)));
+      else pending.resolve(message.result);
+      return;
+    }
+    this.events.push(message);
+    const waiter = this.#waiters.findIndex((w) => w.method === message.method);
+    if (waiter >= 0) this.#waiters.splice(waiter, 1)[0].resolve(message.params);
+  }
+}
+
+/** Chromium on a fresh profile; resolves with the DevTools port it printed on stderr. */
+async function launch(profile: string): Promise<{ process: Deno.ChildProcess; port: number }> {
+  try {
+    await Deno.stat(CHROMIUM);
+  } catch {
+    throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (or set CHROMIUM)`);
+  }
+  const process = new Deno.Command(CHROMIUM, {
+    args: [...FLAGS, `--user-data-dir=${profile}`, "about:blank"],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const lines = process.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (true) {
+    const { value, done } = await lines.read();
+    if (done) throw new Error(`chromium exited before listening:\n${text}`);
+    text += value;
+    const port = text.match(/DevTools listening on ws:\/\/[^:]+:(\d+)\//)?.[1];
+    if (port) {
+      // Keep draining stderr, or Chromium blocks once the pipe is full.
+      (async () => {
+        while (!(await lines.read()).done);
+      })();
+      return { process, port: Number(port) };
+    }
+  }
+}
+
+/** What the page shows, measured in the page: one entry per <figure>. */
+const MEASURE = `JSON.stringify([...document.querySelectorAll("figure")].map((figure) => {
+  const svg = figure.querySelector(":scope > svg"), img = figure.querySelector(":scope > img");
+  const box = (svg ?? img)?.getBoundingClientRect();
+  return {
+    id: figure.id,
+    kind: svg ? "svg" : img ? "img" : "none",
+    width: box?.width ?? 0,
+    height: box?.height ?? 0,
+    marks: svg ? svg.querySelectorAll("path, line, rect, text").length : 0,
+    decoded: img ? img.complete && img.naturalWidth > 0 : null,
+    caption: figure.querySelector("figcaption .provenance code")?.title ?? "",
+  };
+}))`;
+
+async function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Open `page` and return what the checks need, saving a full-page screenshot. */
+async function inspect(page: string, screenshot: string, profile: string) {
+  const { process, port } = await withTimeout(launch(profile), "chromium start");
+  let cdp: Cdp | undefined;
+  try {
+    const targets: Json[] = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
+    const target = targets.find((t) => t.type === "page");
+    cdp = await Cdp.connect(target.webSocketDebuggerUrl);
+    for (const domain of ["Page", "Network", "Runtime", "Log"]) await cdp.send(`${domain}.enable`);
+    await cdp.send("Emulation.setDeviceMetricsOverride", {
+      width: 1100,
+      height: 900,
+      deviceScaleFactor: 1,
+      mobile: false,
+    });
+    const loaded = cdp.next("Page.loadEventFired");
+    await cdp.send("Page.navigate", { url: pathToFileURL(page).href });
+    await withTimeout(loaded, "page load");
+    const { result } = await cdp.send("Runtime.evaluate", {
+      expression: MEASURE,
+      returnByValue: true,
+    });
+    const { cssContentSize: size } = await cdp.send("Page.getLayoutMetrics");
+    const shot = await cdp.send("Page.captureScreenshot", {
+      format: "png",
+      captureBeyondViewport: true,
+      clip: { x: 0, y: 0, width: size.width, height: size.height, scale: 1 },
+    });
+    await Deno.writeFile(screenshot, Uint8Array.from(atob(shot.data), (c) => c.charCodeAt(0)));
+    return { figures: JSON.parse(result.value), events: cdp.events };
+  } finally {
+    await cdp?.send("Browser.close").catch(() => {});
+    await cdp?.close();
+    const exited = await withTimeout(process.status, "chromium exit").catch(() => null);
+    if (!exited) process.kill("SIGKILL");
+  }
+}
+
+Deno.test("report in headless Chromium: every figure drawn, offline, no errors", async () => {
+  const root = await Deno.makeTempDir({ prefix: "report-browser-" });
+  let passed = false;
+  try {
+    const fixture = await writeFixtures(join(root, "inputs"));
+    const ctx = await testContext({ config: fixture.config }, { ...fixture, dir: root });
+    await report(ctx);
+    const screenshot = join(ctx.outDir, "screenshot.png");
+    const { figures, events } = await inspect(
+      join(ctx.outDir, "index.html"),
+      screenshot,
+      join(root, "profile"),
+    );
+
+    assertEquals(figures.map((f: Json) => f.id), [
+      "training_curves",
+      "log_var_over_epochs",
+      "kl_per_dimension",
+      "latent_scatter",
+      "iw_curve",
+      "reconstructions",
+      "prior_samples",
+      "class_samples",
+      "traversal",
+    ]);
+    for (const f of figures) {
+      assert_(f.width > 100 && f.height > 100, `${f.id} is drawn ${f.width}×${f.height}`);
+      if (f.kind === "svg") assert_(f.marks > 20, `${f.id} has only ${f.marks} marks`);
+      else assert_(f.kind === "img" && f.decoded, `${f.id}: image not decoded`);
+      assertEquals(f.caption, fixture.inputKeys.prepare, `${f.id}: full key on hover`);
+    }
+
+    const requests = events.filter((e) => e.method === "Network.requestWillBeSent")
+      .map((e) => e.params.request.url as string);
+    assertEquals(requests.filter((url) => !url.startsWith("file://")), [], "non-file requests");
+    assert_(requests.length >= 5, `only ${requests.length} requests seen`);
+    const errors = events.filter((e) =>
+      e.method === "Runtime.exceptionThrown" ||
+      (e.method === "Runtime.consoleAPICalled" && ["error", "warning"].includes(e.params.type)) ||
+      (e.method === "Log.entryAdded" && ["error", "warning"].includes(e.params.entry.level)) ||
+      e.method === "Network.loadingFailed"
+    );
+    assertEquals(errors, [], "console errors or failed loads");
+    assert_((await Deno.stat(screenshot)).size > 10_000, "screenshot is empty");
+    passed = true;
+  } finally {
+    if (passed && !Deno.env.get("REPORT_BROWSER_KEEP")) {
+      await Deno.remove(root, { recursive: true });
+    } else console.log(`report and screenshot kept in ${root}`);
+  }
+});

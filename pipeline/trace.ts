@@ -1,6 +1,7 @@
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { UserError } from "./errors.ts";
-import type { ArtifactStore, Manifest } from "./store.ts";
+import { hashFile } from "./hash.ts";
+import { type ArtifactStore, MANIFEST, type Manifest } from "./store.ts";
 
 /** The provenance a figure carries in its Vega-Lite spec's `usermeta`. */
 interface FigureProvenance {
@@ -21,10 +22,17 @@ export async function traceFigure(
   const provenance = await readProvenance(figurePath);
   const lines = [`figure   ${figurePath}`, `config   ${provenance.config}`];
   const seen = new Set<string>();
+  // A figure in a report folder hangs under that report; its data's stages under it.
+  const report = await enclosingReport(figurePath);
+  if (report) {
+    lines.push(`file     ${await checkAgainst(report, figurePath)}`);
+    await describe("report", report.manifest.key, store, lines, seen, 1, false);
+  }
+  const depth = report ? 2 : 1;
   // Most downstream first: its manifest leads upstream, so each stage prints once, nested.
   const rank = (name: string) => -stageOrder.indexOf(name);
   const named = Object.entries(provenance.stages).sort(([a], [b]) => rank(a) - rank(b));
-  for (const [stage, key] of named) await describe(stage, key, store, lines, seen, 1);
+  for (const [stage, key] of named) await describe(stage, key, store, lines, seen, depth);
   return lines;
 }
 
@@ -35,6 +43,7 @@ async function describe(
   lines: string[],
   seen: Set<string>,
   depth: number,
+  withParams = true,
 ): Promise<void> {
   if (seen.has(`${stage}/${key}`)) return;
   seen.add(`${stage}/${key}`);
@@ -47,10 +56,40 @@ async function describe(
   }
   const m: Manifest = found.manifest;
   lines.push(`${indent}${stage.padEnd(9)}${key}  in store  ${m.endedAt}  config ${m.config.path}`);
+  if (!withParams) return;
   lines.push(`${"  ".repeat(depth)}  params ${JSON.stringify(m.keyInputs.params)}`);
   for (const [upstream, upstreamKey] of Object.entries(m.keyInputs.inputs)) {
     await describe(upstream, upstreamKey, store, lines, seen, depth + 1);
   }
+}
+
+/** The report artifact (or its copy in reports/<name>/) that holds the figure, if any. */
+async function enclosingReport(
+  figurePath: string,
+): Promise<{ root: string; manifest: Manifest } | null> {
+  for (const root of [dirname(figurePath), dirname(dirname(figurePath))]) {
+    try {
+      const manifest: Manifest = JSON.parse(await Deno.readTextFile(join(root, MANIFEST)));
+      if (manifest.stage === "report") return { root, manifest };
+    } catch {
+      continue;
+    }
+  }
+  return null;
+}
+
+/** Whether the figure's bytes are the ones the report recorded: an edited copy is not traced. */
+async function checkAgainst(
+  report: { root: string; manifest: Manifest },
+  figurePath: string,
+): Promise<string> {
+  const name = relative(report.root, figurePath);
+  const recorded = report.manifest.files[name];
+  if (!recorded) return `${name} is not among the files report ${report.manifest.key} wrote`;
+  const actual = await hashFile(figurePath);
+  return actual.sha256 === recorded.sha256
+    ? `${name} matches report ${report.manifest.key.slice(0, 8)} byte for byte`
+    : `${name} DIFFERS from what report ${report.manifest.key.slice(0, 8)} wrote (edited?)`;
 }
 
 /** Find the figure's .vl.json (itself, or its sibling) and read `usermeta.provenance`. */

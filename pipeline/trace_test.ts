@@ -56,3 +56,44 @@ Deno.test("trace on a file with no provenance says where it looked", async () =>
   assertIncludes(error.message, "no provenance found");
   assertEquals(error.message.includes("x.vl.json"), true);
 });
+
+Deno.test("trace starts at the report that holds the figure and checks the figure's bytes", async () => {
+  const root = await Deno.makeTempDir();
+  const store = new ArtifactStore(join(root, "artifacts"));
+  const [p, r] = ["a".repeat(64), "d".repeat(64)];
+  await publish(store, "prepare", p);
+  // A report artifact whose files include the figure; the user reads its copy elsewhere.
+  const temp = await store.makeTempDir("report", r);
+  await Deno.mkdir(join(temp, "figures"));
+  await Deno.writeTextFile(join(temp, "figures/kl.svg"), "<svg/>");
+  const spec = { usermeta: { provenance: { config: "demo", stages: { prepare: p } } } };
+  await Deno.writeTextFile(join(temp, "figures/kl.vl.json"), JSON.stringify(spec));
+  const manifest = await store.publish(temp, {
+    stage: "report",
+    key: r,
+    keyInputs: { stage: "report", code: "c", params: {}, inputs: { prepare: p }, runtime: {} },
+    fingerprint: { files: {}, npm: [] },
+    config: { name: "demo", path: "configs/demo.yaml", resolved: {} },
+    seed: 0,
+    startedAt: "2026-01-01T00:00:00.000Z",
+    endedAt: "2026-01-01T00:00:01.000Z",
+    durationMs: 1000,
+    runInfo: {},
+  });
+  const copy = join(root, "reports/demo");
+  await Deno.mkdir(join(copy, "figures"), { recursive: true });
+  for (const name of ["figures/kl.svg", "figures/kl.vl.json"]) {
+    await Deno.copyFile(join(store.dir("report", r), name), join(copy, name));
+  }
+  await Deno.writeTextFile(join(copy, "manifest.json"), JSON.stringify(manifest));
+
+  const order = ["prepare", "report"];
+  const text = (await traceFigure(join(copy, "figures/kl.svg"), store, order)).join("\n");
+  assertIncludes(text, "figures/kl.svg matches report dddddddd byte for byte");
+  assertIncludes(text, `└ report   ${r}  in store`);
+  assertIncludes(text, `  └ prepare  ${p}  in store`);
+
+  await Deno.writeTextFile(join(copy, "figures/kl.svg"), "<svg>edited</svg>");
+  const edited = (await traceFigure(join(copy, "figures/kl.svg"), store, order)).join("\n");
+  assertIncludes(edited, "DIFFERS from what report dddddddd wrote");
+});

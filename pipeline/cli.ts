@@ -1,28 +1,34 @@
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { STAGES } from "../stages/registry.ts";
+import { type ComparedRun, comparisonNotes, comparisonTable } from "../stages/report/comparison.ts";
+import { cellText } from "../stages/report/document.ts";
+import { markdownTable } from "../stages/report/markdown.ts";
 import { loadConfig } from "./config.ts";
 import { UserError } from "./errors.ts";
 import { readModuleGraph } from "./fingerprint.ts";
 import { silentProgress, terminalProgress } from "./progress.ts";
 import { publishReport } from "./report_copy.ts";
-import { type PlannedStage, planStages, type RunEnv, runPlan } from "./runner.ts";
+import { type PlannedStage, planStages, requireCached, type RunEnv, runPlan } from "./runner.ts";
 import { stageState } from "./staleness.ts";
 import { ArtifactStore } from "./store.ts";
+import { toCsv } from "./table.ts";
 import { traceFigure } from "./trace.ts";
 import { verifyPlan } from "./verify.ts";
 
 const PROJECT_ROOT = resolve(new URL("..", import.meta.url).pathname);
 const STAGE_NAMES = STAGES.map((s) => s.name);
 const USAGE = `usage:
-  deno task run <config.yaml> [--force [stage]]   run every stage, reusing cached ones
+  deno task run <config.yaml>... [--force [stage]]  run every stage, reusing cached ones
   deno task report <config.yaml>                  render the report from cached artifacts only
+  deno task compare <config.yaml>... [--csv f]    test metrics of cached runs side by side
   deno task status <config.yaml>                  show each stage: cached, or stale and why
   deno task verify <config.yaml> [stage]          re-run stages and compare with the cache
   deno task trace <figure file>                   print a figure's lineage
 options:
   --artifacts <dir>   artifact store (default: artifacts/ in the project)
-  --reports <dir>     where reports are copied (default: reports/ in the project)`;
+  --reports <dir>     where reports are copied (default: reports/ in the project)
+  --csv <file>        compare: also write the table as CSV`;
 
 const write = (text: string) => Deno.stdout.writeSync(new TextEncoder().encode(text));
 
@@ -34,41 +40,81 @@ async function main(argv: string[]): Promise<number> {
     for (const line of await traceFigure(args.target, store, STAGE_NAMES)) write(line + "\n");
     return 0;
   }
-  const config = await loadConfig(args.target);
+  // Every config is loaded before anything runs, so a typo in the last one costs nothing.
+  const configs = [];
+  for (const path of args.targets) configs.push({ path, config: await loadConfig(path) });
+  const graph = await readModuleGraph(new URL("../stages/registry.ts", import.meta.url));
+  if (args.command === "compare") return await compare(configs, store, graph, args.csv);
+  let failed = 0;
+  for (const { path, config } of configs) {
+    const env = runEnv(store, graph, path);
+    const plan = await planStages(config, STAGES, env);
+    switch (args.command) {
+      case "run":
+      case "report": {
+        // `report` renders from the store only: every stage before it must already be cached.
+        const upstream = args.command === "report" ? STAGE_NAMES.filter((n) => n !== "report") : [];
+        const results = await runPlan(config, plan, env, {
+          force: args.force,
+          cachedOnly: new Set(upstream),
+        });
+        const report = results.find((r) => r.stage === "report");
+        if (report) {
+          const dir = await publishReport(report.dir, args.reports, config.name);
+          env.status(`report   ${join(dir, "index.html")}`);
+        }
+        break;
+      }
+      case "status":
+        await printStatus(plan, env, config.name);
+        break;
+      case "verify": {
+        const selected = args.only ? plan.filter((p) => p.spec.name === args.only) : plan;
+        failed += await verifyPlan(config, plan, selected, env);
+      }
+    }
+  }
+  return failed === 0 ? 0 : 1;
+}
+
+function runEnv(store: ArtifactStore, graph: RunEnv["graph"], configPath: string): RunEnv {
   const isTerminal = Deno.stdout.isTerminal();
-  const env: RunEnv = {
+  return {
     store,
-    graph: await readModuleGraph(new URL("../stages/registry.ts", import.meta.url)),
+    graph,
     projectRoot: PROJECT_ROOT,
-    configPath: args.target,
+    configPath,
     status: (line) => write(line + "\n"),
     log: (line) => write((isTerminal ? "\r\x1b[2K" : "") + line + "\n"),
     progress: isTerminal ? terminalProgress(write, Deno.consoleSize().columns) : silentProgress,
   };
-  const plan = await planStages(config, STAGES, env);
-  switch (args.command) {
-    case "run":
-    case "report": {
-      // `report` renders from the store only: every stage before it must already be cached.
-      const upstream = args.command === "report" ? STAGE_NAMES.filter((n) => n !== "report") : [];
-      const results = await runPlan(config, plan, env, {
-        force: args.force,
-        cachedOnly: new Set(upstream),
-      });
-      const report = results.find((r) => r.stage === "report");
-      if (report) {
-        const dir = await publishReport(report.dir, args.reports, config.name);
-        env.status(`report   ${join(dir, "index.html")}`);
-      }
-      return 0;
-    }
-    case "status":
-      await printStatus(plan, env, config.name);
-      return 0;
-    case "verify": {
-      const selected = args.only ? plan.filter((p) => p.spec.name === args.only) : plan;
-      return (await verifyPlan(config, plan, selected, env)) === 0 ? 0 : 1;
-    }
+}
+
+/** Print the cached runs' test metrics as one Markdown table; a run not in the store fails. */
+async function compare(
+  configs: { path: string; config: Awaited<ReturnType<typeof loadConfig>> }[],
+  store: ArtifactStore,
+  graph: RunEnv["graph"],
+  csvPath: string | undefined,
+): Promise<number> {
+  const runs: ComparedRun[] = [];
+  for (const { path, config } of configs) {
+    const env = runEnv(store, graph, path);
+    const evaluate = (await planStages(config, STAGES, env)).find((p) =>
+      p.spec.name === "evaluate"
+    )!;
+    await requireCached(evaluate, env, config.name);
+    const dir = store.dir("evaluate", evaluate.key);
+    const metrics = JSON.parse(await Deno.readTextFile(join(dir, "metrics.json")));
+    runs.push({ config, evaluateKey: evaluate.key, metrics });
+  }
+  const table = comparisonTable(runs);
+  write(markdownTable(table) + "\n\n" + comparisonNotes(runs).join("\n\n") + "\n");
+  if (csvPath) {
+    const rows = table.rows.map((row) =>
+      Object.fromEntries(row.map((cell, i) => [table.columns[i], cellText(cell)]))
+    );
+    await Deno.writeTextFile(csvPath, toCsv(rows, table.columns));
   }
   return 0;
 }
@@ -83,7 +129,7 @@ async function printStatus(plan: PlannedStage[], env: RunEnv, configName: string
 
 function parseCommandLine(argv: string[]) {
   const [command, ...rest] = argv;
-  if (!["run", "report", "status", "verify", "trace"].includes(command)) {
+  if (!["run", "report", "status", "verify", "trace", "compare"].includes(command)) {
     throw new UserError(USAGE);
   }
   // `--force` alone means every stage; `--force train` means that stage.
@@ -98,20 +144,29 @@ function parseCommandLine(argv: string[]) {
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { artifacts: { type: "string" }, reports: { type: "string" } },
+    options: {
+      artifacts: { type: "string" },
+      reports: { type: "string" },
+      csv: { type: "string" },
+    },
   });
-  const [target, only] = positionals;
-  if (!target) {
+  if (positionals.length === 0) {
     throw new UserError(`missing ${command === "trace" ? "figure" : "config"} file\n${USAGE}`);
   }
+  // `verify <config>... [stage]`: a last positional that is not a YAML file names a stage.
+  const last = positionals.at(-1)!;
+  const namesStage = command === "verify" && positionals.length > 1 && !/\.ya?ml$/.test(last);
+  const only = namesStage ? positionals.pop() : undefined;
   if (only !== undefined && !STAGE_NAMES.includes(only)) {
     throw new UserError(`unknown stage "${only}": stages are ${STAGE_NAMES.join(", ")}`);
   }
   return {
-    command: command as "run" | "report" | "status" | "verify" | "trace",
-    target,
+    command: command as "run" | "report" | "status" | "verify" | "trace" | "compare",
+    targets: positionals,
+    target: positionals[0],
     force,
     only,
+    csv: values.csv,
     artifacts: resolve(values.artifacts ?? join(PROJECT_ROOT, "artifacts")),
     reports: resolve(values.reports ?? join(PROJECT_ROOT, "reports")),
   };

@@ -123,7 +123,7 @@ export async function runPlan(
 }
 
 /** Fail, naming the stage, why it is missing and the command that produces it. */
-async function requireCached(stage: PlannedStage, env: RunEnv, configName: string) {
+export async function requireCached(stage: PlannedStage, env: RunEnv, configName: string) {
   const { state, why } = await stageState(stage, env.store, configName);
   if (state === "cached") return;
   throw new UserError(

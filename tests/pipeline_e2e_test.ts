@@ -30,17 +30,28 @@ async function fileStamps(dir: string): Promise<string[]> {
 
 Deno.test("run twice: the second run is all cache hits and writes nothing", async () => {
   const store = await Deno.makeTempDir({ prefix: "e2e-store-" });
-  const first = await cli("run", CONFIG, "--artifacts", store);
+  const reports = await Deno.makeTempDir({ prefix: "e2e-reports-" });
+  const first = await cli("run", CONFIG, "--artifacts", store, "--reports", reports);
   assertEquals(first.code, 0, first.stderr);
   assertIncludes(first.stdout, "prepare");
   assertIncludes(first.stdout, "ran in");
 
   const before = await fileStamps(store);
-  const second = await cli("run", CONFIG, "--artifacts", store);
+  const second = await cli("run", CONFIG, "--artifacts", store, "--reports", reports);
   assertEquals(second.code, 0, second.stderr);
   const lines = second.stdout.trim().split("\n");
-  assert_(lines.length > 0 && lines.every((l) => l.includes("  cached  ")), second.stdout);
+  const stages = ["prepare", "classify", "train", "evaluate", "report"];
+  assertEquals(lines.map((l) => l.split(" ")[0]), [...stages, "report"], second.stdout);
+  assert_(lines.slice(0, -1).every((l) => l.includes("  cached  ")), second.stdout);
+  assertEquals(lines.at(-1), `report   ${join(reports, "synthetic", "index.html")}`);
+  assert_((await Deno.stat(join(reports, "synthetic", "index.html"))).isFile);
   assertEquals(await fileStamps(store), before);
+
+  const compared = await cli("compare", CONFIG, "--artifacts", store);
+  assertEquals(compared.code, 0, compared.stderr);
+  const evaluateKey = lines.find((l) => l.startsWith("evaluate"))!.split(/\s+/)[1];
+  assertIncludes(compared.stdout, "| synthetic | vae | KL, β = 1 |");
+  assertIncludes(compared.stdout, `\`${evaluateKey}\``);
 
   const status = await cli("status", CONFIG, "--artifacts", store);
   assertEquals(status.code, 0, status.stderr);
@@ -53,6 +64,13 @@ Deno.test("run twice: the second run is all cache hits and writes nothing", asyn
   );
   const stale = await cli("status", changed, "--artifacts", store);
   assertIncludes(stale.stdout, "stale: param data.testFraction 0.2 → 0.3");
+  // compare and report read the store only: a run that was never made is named, not made.
+  for (const command of ["compare", "report"]) {
+    const missing = await cli(command, changed, "--artifacts", store);
+    assertEquals(missing.code, 1, missing.stdout);
+    assertIncludes(missing.stderr, "is not in the store");
+    assertIncludes(missing.stderr, `deno task run ${changed}`);
+  }
 
   const verify = await cli("verify", CONFIG, "--artifacts", store);
   assertEquals(verify.code, 0, verify.stdout + verify.stderr);

@@ -25,7 +25,7 @@ const cellMarkdown = (value: Cell): string => {
     : escape(text);
 };
 
-function table({ columns, align = [], rows }: Table): string {
+export function markdownTable({ columns, align = [], rows }: Table): string {
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
   const rule = columns.map((_, i) => align[i] === "right" ? "---:" : "---");
   return [
@@ -53,7 +53,7 @@ function block(b: Block): string {
     case "text":
       return escape(b.text);
     case "table":
-      return table(b.table);
+      return markdownTable(b.table);
     case "figure":
       return figure(b.figure, b.number);
     case "code":

@@ -1,0 +1,76 @@
+import { configSchema } from "../../pipeline/config_schema.ts";
+import { assertEquals } from "../../pipeline/test_assert.ts";
+import { type ComparedRun, comparisonTable, objective } from "./comparison.ts";
+import { cellText } from "./document.ts";
+import type { EvalMetrics } from "./inputs.ts";
+
+const config = (name: string, overrides: Record<string, unknown>) => ({
+  ...configSchema.parse(overrides),
+  name,
+});
+
+Deno.test("objective names what an ablation varies, in one phrase", () => {
+  const loss = (o: Record<string, unknown>) => configSchema.parse({ loss: o }).loss;
+  assertEquals(objective(loss({}), "vae"), "KL, β = 1");
+  assertEquals(
+    objective(loss({ beta: 4, warmupEpochs: 10 }), "vae"),
+    "KL, β = 4; warm-up 10 epochs",
+  );
+  assertEquals(objective(loss({ freeBits: 0.5 }), "vae"), "KL, β = 1; free bits 0.5");
+  assertEquals(
+    objective(loss({ regularizer: "split-kl", wMu: 2 }), "vae"),
+    "split KL, wμ = 2, wσ = 1",
+  );
+  assertEquals(
+    objective(loss({ regularizer: "separate-l2" }), "cvae-prior"),
+    "‖μ‖² and ‖log σ²‖², wμ = 1, wσ = 1",
+  );
+  assertEquals(objective(loss({ regularizer: "none" }), "vae"), "no regularizer");
+  assertEquals(objective(loss({}), "ae"), "reconstruction only (ae)");
+});
+
+Deno.test("comparison rows: numbers from metrics.json, n/a where a model has none", () => {
+  const vae: EvalMetrics = {
+    likelihood: "bernoulli",
+    units: "nats per example",
+    test: {
+      negElbo: 100.123,
+      distortion: 90,
+      rate: 10.123,
+      activeUnits: 3,
+      latentDim: 8,
+      mutualInformation: 2.5,
+      iwExamplesElbo: -101,
+      iw: [{ k: 1, logLikelihood: -101.01, stdError: 1 }, {
+        k: 100,
+        logLikelihood: -99.5,
+        stdError: 1,
+      }],
+    },
+    train: { negElbo: 98 },
+  };
+  const ae: EvalMetrics = {
+    likelihood: "bernoulli",
+    units: "nats per example",
+    test: { negElbo: null, distortion: 80, rate: null, activeUnits: 2, latentDim: 2, iw: null },
+    train: { negElbo: null },
+  } as unknown as EvalMetrics;
+  const runs: ComparedRun[] = [
+    { config: config("vae", {}), evaluateKey: "a".repeat(64), metrics: vae },
+    { config: config("ae", { model: { kind: "ae" } }), evaluateKey: "b".repeat(64), metrics: ae },
+  ];
+  const table = comparisonTable(runs);
+  const rows = table.rows.map((row) =>
+    Object.fromEntries(row.map((cell, i) => [table.columns[i], cellText(cell)]))
+  );
+  assertEquals(rows[0]["−ELBO"], "100.12");
+  assertEquals(rows[0]["log p(x) IW"], "-99.50");
+  assertEquals(rows[0]["IW − ELBO"], "1.50");
+  assertEquals(rows[0]["active units"], "3 of 8");
+  assertEquals(rows[0]["sample acc."], "n/a");
+  assertEquals(rows[0].evaluate, "aaaaaaaa");
+  assertEquals(rows[1]["−ELBO"], "n/a");
+  assertEquals(rows[1].distortion, "80.00");
+  assertEquals(rows[1]["log p(x) IW"], "n/a");
+  assertEquals(rows[1].objective, "reconstruction only (ae)");
+});

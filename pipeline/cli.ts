@@ -1,18 +1,15 @@
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { STAGES } from "../stages/registry.ts";
-import { type ComparedRun, comparisonNotes, comparisonTable } from "../stages/report/comparison.ts";
-import { cellText } from "../stages/report/document.ts";
-import { markdownTable } from "../stages/report/markdown.ts";
+import { COMPARE_STAGE, STAGES } from "../stages/registry.ts";
+import { type ComparedConfig, runComparison } from "./comparison.ts";
 import { loadConfig } from "./config.ts";
 import { UserError } from "./errors.ts";
 import { readModuleGraph } from "./fingerprint.ts";
 import { silentProgress, terminalProgress } from "./progress.ts";
 import { publishReport } from "./report_copy.ts";
-import { type PlannedStage, planStages, requireCached, type RunEnv, runPlan } from "./runner.ts";
+import { type PlannedStage, planStages, type RunEnv, runPlan } from "./runner.ts";
 import { stageState } from "./staleness.ts";
 import { ArtifactStore } from "./store.ts";
-import { toCsv } from "./table.ts";
 import { traceFigure } from "./trace.ts";
 import { verifyPlan } from "./verify.ts";
 
@@ -21,14 +18,14 @@ const STAGE_NAMES = STAGES.map((s) => s.name);
 const USAGE = `usage:
   deno task run <config.yaml>... [--force [stage]]  run every stage, reusing cached ones
   deno task report <config.yaml>                  render the report from cached artifacts only
-  deno task compare <config.yaml>... [--csv f]    test metrics of cached runs side by side
+  deno task compare <config.yaml>... [--name n]   cached runs side by side: table and figures
   deno task status <config.yaml>                  show each stage: cached, or stale and why
   deno task verify <config.yaml> [stage]          re-run stages and compare with the cache
   deno task trace <figure file>                   print a figure's lineage
 options:
   --artifacts <dir>   artifact store (default: artifacts/ in the project)
   --reports <dir>     where reports are copied (default: reports/ in the project)
-  --csv <file>        compare: also write the table as CSV`;
+  --name <name>       compare: the report folder's name (default: comparison)`;
 
 const write = (text: string) => Deno.stdout.writeSync(new TextEncoder().encode(text));
 
@@ -44,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
   const configs = [];
   for (const path of args.targets) configs.push({ path, config: await loadConfig(path) });
   const graph = await readModuleGraph(new URL("../stages/registry.ts", import.meta.url));
-  if (args.command === "compare") return await compare(configs, store, graph, args.csv);
+  if (args.command === "compare") return await compare(configs, store, graph, args);
   let failed = 0;
   for (const { path, config } of configs) {
     const env = runEnv(store, graph, path);
@@ -90,32 +87,19 @@ function runEnv(store: ArtifactStore, graph: RunEnv["graph"], configPath: string
   };
 }
 
-/** Print the cached runs' test metrics as one Markdown table; a run not in the store fails. */
+/** Render the comparison of cached runs, print its table and publish it to reports/. */
 async function compare(
-  configs: { path: string; config: Awaited<ReturnType<typeof loadConfig>> }[],
+  configs: ComparedConfig[],
   store: ArtifactStore,
   graph: RunEnv["graph"],
-  csvPath: string | undefined,
+  args: ReturnType<typeof parseCommandLine>,
 ): Promise<number> {
-  const runs: ComparedRun[] = [];
-  for (const { path, config } of configs) {
-    const env = runEnv(store, graph, path);
-    const evaluate = (await planStages(config, STAGES, env)).find((p) =>
-      p.spec.name === "evaluate"
-    )!;
-    await requireCached(evaluate, env, config.name);
-    const dir = store.dir("evaluate", evaluate.key);
-    const metrics = JSON.parse(await Deno.readTextFile(join(dir, "metrics.json")));
-    runs.push({ config, evaluateKey: evaluate.key, metrics });
-  }
-  const table = comparisonTable(runs);
-  write(markdownTable(table) + "\n\n" + comparisonNotes(runs).join("\n\n") + "\n");
-  if (csvPath) {
-    const rows = table.rows.map((row) =>
-      Object.fromEntries(row.map((cell, i) => [table.columns[i], cellText(cell)]))
-    );
-    await Deno.writeTextFile(csvPath, toCsv(rows, table.columns));
-  }
+  const envFor = (path: string) => runEnv(store, graph, path);
+  const forced = args.force === "all" || args.force.has("compare");
+  const { dir } = await runComparison(configs, STAGES, COMPARE_STAGE, envFor, forced);
+  write("\n" + await Deno.readTextFile(join(dir, "comparison.md")) + "\n");
+  const published = await publishReport(dir, args.reports, args.name ?? "comparison");
+  write(`compare  ${join(published, "index.html")}\n`);
   return 0;
 }
 
@@ -147,7 +131,7 @@ function parseCommandLine(argv: string[]) {
     options: {
       artifacts: { type: "string" },
       reports: { type: "string" },
-      csv: { type: "string" },
+      name: { type: "string" },
     },
   });
   if (positionals.length === 0) {
@@ -166,7 +150,7 @@ function parseCommandLine(argv: string[]) {
     target: positionals[0],
     force,
     only,
-    csv: values.csv,
+    name: values.name,
     artifacts: resolve(values.artifacts ?? join(PROJECT_ROOT, "artifacts")),
     reports: resolve(values.reports ?? join(PROJECT_ROOT, "reports")),
   };

@@ -48,21 +48,33 @@ export async function planStages(
       if (!found) throw new Error(`stage ${spec.name} needs ${upstream}, which comes later`);
       inputs[upstream] = found.key;
     }
-    const fingerprint = await codeFingerprint(env.graph, spec.module, env.projectRoot);
-    // tfjs and every other npm package a stage loads are in its fingerprint; a stage whose
-    // numbers depend on the tfjs backend has `backend` in its params.
-    const runtime = { deno: env.denoVersion ?? Deno.version.deno };
-    const keyInputs: KeyInputs = {
-      stage: spec.name,
-      code: fingerprintDigest(fingerprint),
-      params: spec.params(config),
-      inputs,
-      runtime,
-      files: await hashExternalFiles(spec, config, env.configPath),
-    };
-    planned.push({ spec, key: hashValue(keyInputs), keyInputs, fingerprint });
+    const files = await hashExternalFiles(spec, config, env.configPath);
+    planned.push(await planStage(spec, spec.params(config), inputs, env, files));
   }
   return planned;
+}
+
+/** One stage's key from what goes into it: its code, params, upstream keys and runtime. */
+export async function planStage(
+  spec: StageSpec,
+  params: unknown,
+  inputs: Record<string, string>,
+  env: RunEnv,
+  files?: Record<string, string>,
+): Promise<PlannedStage> {
+  const fingerprint = await codeFingerprint(env.graph, spec.module, env.projectRoot);
+  // tfjs and every other npm package a stage loads are in its fingerprint; a stage whose
+  // numbers depend on the tfjs backend has `backend` in its params.
+  const runtime = { deno: env.denoVersion ?? Deno.version.deno };
+  const keyInputs: KeyInputs = {
+    stage: spec.name,
+    code: fingerprintDigest(fingerprint),
+    params,
+    inputs,
+    runtime,
+    files,
+  };
+  return { spec, key: hashValue(keyInputs), keyInputs, fingerprint };
 }
 
 /** sha256 of every external file a stage reads; a missing file fails before anything runs. */
@@ -117,7 +129,7 @@ export async function runPlan(
     const inputs = Object.fromEntries(
       stage.spec.after.map((name) => [name, results.find((r) => r.stage === name)!.dir]),
     );
-    results.push(await runOne(config, stage, inputs, env, forced));
+    results.push(await runStage(config, stage, inputs, env, forced));
   }
   return results;
 }
@@ -132,8 +144,15 @@ export async function requireCached(stage: PlannedStage, env: RunEnv, configName
   );
 }
 
-async function runOne(
-  config: ResolvedConfig,
+/**
+ * What a run is of, for its manifest: a config, or (for `compare`) a set of them. Its whole
+ * value is recorded as the resolved config; the seed is recorded beside it.
+ */
+export type RunSubject = { name: string; seed: number };
+
+/** Reuse the stage's artifact if the store holds it intact, else run and publish it. */
+export async function runStage(
+  config: RunSubject,
   stage: PlannedStage,
   inputs: Record<string, string>,
   env: RunEnv,
@@ -171,7 +190,7 @@ async function runOne(
 
 /** Run one stage into a fresh temp dir and publish it; on any failure nothing is published. */
 export async function execute(
-  config: ResolvedConfig,
+  config: RunSubject,
   stage: PlannedStage,
   inputs: Record<string, string>,
   env: RunEnv,

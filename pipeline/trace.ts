@@ -26,11 +26,11 @@ export async function traceFigure(
   const report = await enclosingReport(figurePath);
   if (report) {
     lines.push(`file     ${await checkAgainst(report, figurePath)}`);
-    await describe("report", report.manifest.key, store, lines, seen, 1, false);
+    await describe(report.manifest.stage, report.manifest.key, store, lines, seen, 1, false);
   }
   const depth = report ? 2 : 1;
   // Most downstream first: its manifest leads upstream, so each stage prints once, nested.
-  const rank = (name: string) => -stageOrder.indexOf(name);
+  const rank = (name: string) => -stageOrder.indexOf(stageOf(name));
   const named = Object.entries(provenance.stages).sort(([a], [b]) => rank(a) - rank(b));
   for (const [stage, key] of named) await describe(stage, key, store, lines, seen, depth);
   return lines;
@@ -48,20 +48,26 @@ async function describe(
   if (seen.has(`${stage}/${key}`)) return;
   seen.add(`${stage}/${key}`);
   const indent = "  ".repeat(depth - 1) + "└ ";
-  const found = await store.lookup(stage, key);
+  const found = await store.lookup(stageOf(stage), key);
   if (found.state !== "hit") {
     const state = found.state === "miss" ? "NOT in the store" : `CORRUPT (${found.reason})`;
-    lines.push(`${indent}${stage.padEnd(9)}${key}  ${state}`);
+    lines.push(`${indent}${stage.padEnd(8)} ${key}  ${state}`);
     return;
   }
   const m: Manifest = found.manifest;
-  lines.push(`${indent}${stage.padEnd(9)}${key}  in store  ${m.endedAt}  config ${m.config.path}`);
+  lines.push(`${indent}${stage.padEnd(8)} ${key}  in store  ${m.endedAt}  config ${m.config.path}`);
   if (!withParams) return;
   lines.push(`${"  ".repeat(depth)}  params ${JSON.stringify(m.keyInputs.params)}`);
   for (const [upstream, upstreamKey] of Object.entries(m.keyInputs.inputs)) {
     await describe(upstream, upstreamKey, store, lines, seen, depth + 1);
   }
 }
+
+/** Stages whose artifacts are reports that hold figures. */
+const REPORTING = ["report", "compare"];
+
+/** A comparison names its inputs `evaluate:<config>`: the stage is the part before ":". */
+const stageOf = (name: string) => name.split(":")[0];
 
 /** The report artifact (or its copy in reports/<name>/) that holds the figure, if any. */
 async function enclosingReport(
@@ -70,7 +76,7 @@ async function enclosingReport(
   for (const root of [dirname(figurePath), dirname(dirname(figurePath))]) {
     try {
       const manifest: Manifest = JSON.parse(await Deno.readTextFile(join(root, MANIFEST)));
-      if (manifest.stage === "report") return { root, manifest };
+      if (REPORTING.includes(manifest.stage)) return { root, manifest };
     } catch {
       continue;
     }

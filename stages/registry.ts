@@ -53,3 +53,18 @@ export const STAGES: StageSpec[] = [
     load: () => import("./report.ts").then((m) => m.report as StageFn),
   },
 ];
+
+/**
+ * Not a stage of one config's plan: `deno task compare` runs it over several configs'
+ * cached train and evaluate artifacts, keyed on their keys (`train:<name>`,
+ * `evaluate:<name>`) and the compared configs; its params are given by the caller.
+ */
+export const COMPARE_STAGE: StageSpec = {
+  name: "compare",
+  module: new URL("./compare.ts", import.meta.url),
+  after: [],
+  params: () => {
+    throw new Error("compare's params come from the configs it compares");
+  },
+  load: () => import("./compare.ts").then((m) => m.compare as StageFn),
+};

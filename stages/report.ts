@@ -75,7 +75,7 @@ async function renderFigures(
   return { figures, skipped };
 }
 
-async function renderChart(
+export async function renderChart(
   chart: ChartFigure,
   provenance: FigureEntry["provenance"],
   outDir: string,

@@ -4,7 +4,7 @@ import { traceFigure } from "../pipeline/trace.ts";
 import { testContext } from "../pipeline/stage_testing.ts";
 import { assert_, assertEquals, assertIncludes, assertRejects } from "../pipeline/test_assert.ts";
 import { report } from "./report.ts";
-import { provenanceCaption } from "./report/figure.ts";
+import { captionLines, provenanceCaption } from "./report/figure.ts";
 import { pngSize } from "./report/test_png.ts";
 import { fixtureKey, type FixtureOptions, writeFixtures } from "./report/test_fixtures.ts";
 import { vegaLiteErrors, warningsOf } from "./report/test_vega.ts";
@@ -132,7 +132,11 @@ Deno.test("report: captions carry the config and the keys, short in text, full o
         assertIncludes(figure, `${stage} <code title="${full}">${full.slice(0, 8)}</code>`);
       }
       const caption = provenanceCaption({ config: "fixture-cvae-prior", stages });
-      if (CHARTS.includes(id)) assertIncludes(figure, caption); // the SVG's own subtitle
+      if (CHARTS.includes(id)) { // the SVG's own subtitle, wrapped
+        for (const line of captionLines({ config: "fixture-cvae-prior", stages })) {
+          assertIncludes(figure, line);
+        }
+      }
       assertIncludes(readme, caption.replaceAll("_", "\\_"));
     }
     // The full keys are in the provenance tables of both renderings.

@@ -68,6 +68,12 @@ export function comparisonNotes(runs: ComparedRun[]): string[] {
     "on a seeded subset of the test split, and IW − ELBO how far it rises above the ELBO " +
     "of that same subset; sample acc. is the share of class-conditional " +
     "samples a classifier gives their class (CVAEs only); n/a means it does not apply.",
+    ...(runs.some((r) => r.config.model.kind.startsWith("cvae"))
+      ? [
+        "For a CVAE, −ELBO and log p(x) IW bound log p(x | y) with the true label, which " +
+        "knows the class: they are not on the scale of an unconditional model's log p(x).",
+      ]
+      : []),
     ...likelihoods.map((l) => `Likelihood: ${l}.`),
   ];
 }

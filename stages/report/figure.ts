@@ -61,10 +61,29 @@ const SHA256 = /^[0-9a-f]{64}$/;
 
 /** `config configs/x.yaml · prepare 3f9a2c1d · train 0b12aa4e` */
 export function provenanceCaption(provenance: Provenance): string {
+  return captionParts(provenance).join(" · ");
+}
+
+function captionParts(provenance: Provenance): string[] {
   const keys = Object.entries(provenance.stages).map(([stage, key]) =>
     `${stage} ${key.slice(0, 8)}`
   );
-  return [`config ${provenance.config}`, ...keys].join(" · ");
+  return [`config ${provenance.config}`, ...keys];
+}
+
+/**
+ * The caption as subtitle lines of at most `width` characters (a comparison names many
+ * runs; one long line would widen the figure far beyond its plot). Parts are never split.
+ */
+export function captionLines(provenance: Provenance, width = 72): string[] {
+  const lines: string[] = [];
+  for (const part of captionParts(provenance)) {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + 3 + part.length <= width) {
+      lines[lines.length - 1] = `${last} · ${part}`;
+    } else lines.push(part);
+  }
+  return lines;
 }
 
 function checkInput({ name, spec, rows, provenance }: FigureInput): void {
@@ -116,7 +135,7 @@ export function figureSpec(
     $schema: VEGA_LITE_SCHEMA,
     ...spec,
     // Left-aligned like facet titles, so every figure in a report looks the same.
-    title: { anchor: "start", ...title, subtitle: [...subtitle, provenanceCaption(provenance)] },
+    title: { anchor: "start", ...title, subtitle: [...subtitle, ...captionLines(provenance)] },
     data: { values: rows },
     usermeta: { ...spec.usermeta, provenance },
   } as TopLevelSpec;

@@ -9,6 +9,7 @@ import {
   assertRejects,
 } from "../../pipeline/test_assert.ts";
 import {
+  captionLines,
   type ChartSpec,
   type FigureOutput,
   figureSpec,
@@ -49,6 +50,19 @@ Deno.test("provenanceCaption names the config and the short key of each stage", 
   assertEquals(
     provenanceCaption(PROVENANCE),
     "config configs/cvae.yaml · prepare 3f9a2c1d · train 0b12aa4e",
+  );
+});
+
+Deno.test("captionLines wraps a long caption between parts, never inside one", () => {
+  assertEquals(captionLines(PROVENANCE), [provenanceCaption(PROVENANCE)]);
+  const stages = Object.fromEntries(
+    ["a", "b", "c", "d", "e", "f"].map((run) => [`evaluate:${run}`, "e".repeat(64)]),
+  );
+  const lines = captionLines({ config: "comparison of a, b, c, d, e, f", stages }, 60);
+  assert_(lines.length > 1 && lines.every((l) => l.length <= 60), lines.join("\n"));
+  assertEquals(
+    lines.join(" · "),
+    provenanceCaption({ config: "comparison of a, b, c, d, e, f", stages }),
   );
 });
 

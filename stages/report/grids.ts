@@ -36,7 +36,11 @@ const TILE_PIXELS = 56;
 const PADDING = 2;
 
 /** `rows × columns` tiles, each with its place and what `about` says of it. */
-function tiles(rows: number, columns: number, about: (r: number, c: number) => Row = () => ({})) {
+export function tiles(
+  rows: number,
+  columns: number,
+  about: (r: number, c: number) => Row = () => ({}),
+) {
   return Array.from({ length: rows * columns }, (_, i) => {
     const [row, column] = [Math.floor(i / columns), i % columns];
     return { tile: i, row, column, ...about(row, column) };
@@ -117,7 +121,7 @@ function pngSize(png: Uint8Array): { width: number; height: number } {
   return { width: view.getUint32(16), height: view.getUint32(20) };
 }
 
-/** Draw one grid into `<outDir>/images/`: PNG, tile CSV, provenance sidecar. */
+/** Draw one of evaluate's tensors as a grid: its shape checked, its layout and note applied. */
 export async function renderGrid(
   grid: GridFigure,
   array: NpyArray,
@@ -132,43 +136,71 @@ export async function renderGrid(
         `float32 [${grid.shape}]; re-run evaluate`,
     );
   }
+  const layout = grid.layout(shape, inputs);
+  const note = imageNote(inputs.imageNotes, grid);
+  return await writeGrid(
+    {
+      id: grid.id,
+      title: grid.title,
+      description: note ? `${layout.description} ${note}` : layout.description,
+      source: `evaluate/${grid.file}`,
+      layout,
+    },
+    array,
+    provenance,
+    outDir,
+  );
+}
+
+export interface GridImage {
+  id: string;
+  title: string;
+  description: string;
+  /** Where the pixels came from, for the sidecar. */
+  source: string;
+  layout: GridLayout;
+}
+
+/** Write one grid into `<outDir>/images/`: PNG, tile CSV, provenance sidecar. */
+export async function writeGrid(
+  image: GridImage,
+  array: NpyArray,
+  provenance: Provenance,
+  outDir: string,
+): Promise<FigureEntry> {
+  const { id, title, description, layout } = image;
+  const { shape } = array;
   const [height, width] = shape.slice(-2);
   const count = shape.slice(0, -2).reduce((a, b) => a * b, 1);
-  const layout = grid.layout(shape, inputs);
   const scale = Math.max(1, Math.round(TILE_PIXELS / Math.max(height, width)));
   const png = imageGrid(array.data as Float32Array, count, height, width, {
     columns: layout.columns,
     padding: PADDING,
     scale,
   });
-  const note = imageNote(inputs.imageNotes, grid);
-  const description = note ? `${layout.description} ${note}` : layout.description;
   const sidecar = {
-    title: grid.title,
+    title,
     description,
-    source: `evaluate/${grid.file}`,
+    source: image.source,
     shape,
     layout: { columns: layout.columns, scale, padding: PADDING },
     provenance,
   };
   const dir = join(outDir, "images");
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, `${grid.id}.png`), png);
-  await writeFile(join(dir, `${grid.id}.csv`), toCsv(layout.tiles));
-  await writeFile(
-    join(dir, `${grid.id}.provenance.json`),
-    JSON.stringify(sidecar, null, 2) + "\n",
-  );
+  await writeFile(join(dir, `${id}.png`), png);
+  await writeFile(join(dir, `${id}.csv`), toCsv(layout.tiles));
+  await writeFile(join(dir, `${id}.provenance.json`), JSON.stringify(sidecar, null, 2) + "\n");
   return {
-    id: grid.id,
-    title: grid.title,
+    id,
+    title,
     description,
     provenance,
-    image: `images/${grid.id}.png`,
+    image: `images/${id}.png`,
     ...pngSize(png),
     files: [
-      { label: "tiles (CSV)", path: `images/${grid.id}.csv` },
-      { label: "provenance (JSON)", path: `images/${grid.id}.provenance.json` },
+      { label: "tiles (CSV)", path: `images/${id}.csv` },
+      { label: "provenance (JSON)", path: `images/${id}.provenance.json` },
     ],
   };
 }

@@ -77,14 +77,14 @@ export async function readReportInputs(
     config: checkConfig(config),
     card: await readJson(file("prepare", "dataset.json"), "prepare"),
     training: await readJson(file("train", "training.json"), "train"),
-    history: await csv(file("train", "history.csv"), "train"),
+    history: await readRows(file("train", "history.csv"), "train"),
     metrics: await readJson(file("evaluate", "metrics.json"), "evaluate"),
-    klPerDim: await csv(file("evaluate", "kl_per_dim.csv"), "evaluate"),
-    iw: await orNull(csv(file("evaluate", "iw.csv"), "evaluate")) ?? [],
-    latents: await csv(file("evaluate", "latents.csv"), "evaluate"),
-    perClass: await orNull(csv(file("evaluate", "per_class.csv"), "evaluate")),
-    classMeans: await orNull(csv(file("evaluate", "class_means.csv"), "evaluate")),
-    classDistances: await orNull(csv(file("evaluate", "class_distances.csv"), "evaluate")),
+    klPerDim: await readRows(file("evaluate", "kl_per_dim.csv"), "evaluate"),
+    iw: await orNull(readRows(file("evaluate", "iw.csv"), "evaluate")) ?? [],
+    latents: await readRows(file("evaluate", "latents.csv"), "evaluate"),
+    perClass: await orNull(readRows(file("evaluate", "per_class.csv"), "evaluate")),
+    classMeans: await orNull(readRows(file("evaluate", "class_means.csv"), "evaluate")),
+    classDistances: await orNull(readRows(file("evaluate", "class_distances.csv"), "evaluate")),
     classifier: await optional(
       "classify",
       () => readJson(file("classify", "classifier.json"), "classify"),
@@ -156,7 +156,7 @@ async function present(path: string, stage: string): Promise<void> {
   }
 }
 
-async function readJson<T>(path: string, stage: string): Promise<T> {
+export async function readJson<T>(path: string, stage: string): Promise<T> {
   await present(path, stage);
   const text = await Deno.readTextFile(path);
   try {
@@ -167,7 +167,7 @@ async function readJson<T>(path: string, stage: string): Promise<T> {
 }
 
 /** A CSV's rows, an empty cell (a value that does not apply) as null. */
-async function csv(path: string, stage: string): Promise<Row[]> {
+export async function readRows(path: string, stage: string): Promise<Row[]> {
   await present(path, stage);
   const rows = await readCsv(path);
   return rows.map((row) =>

@@ -83,13 +83,21 @@ const METRIC_ROWS: MetricRow[] = [
     unit: "nats",
     format: fixed(3),
   },
-  { label: "log p(x | y)", key: "logPxGivenY", section: "cvae", unit: NATS, format: fixed(2) },
   {
-    label: "log p(x) = log Σ_y p(y) p(x | y)",
+    label: "log p(x | y), ELBO bound",
+    key: "logPxGivenY",
+    section: "cvae",
+    unit: NATS,
+    format: fixed(2),
+    note: "true label; = −(−ELBO)",
+  },
+  {
+    label: "log p(x) = log Σ_y p(y) p(x | y), ELBO bound",
     key: "logPx",
     section: "cvae",
     unit: NATS,
     format: fixed(2),
+    note: "uniform p(y), each label's ELBO",
   },
   {
     label: "class-conditional sample accuracy",

@@ -1,0 +1,58 @@
+import type { ResolvedConfig } from "./config_schema.ts";
+import { UserError } from "./errors.ts";
+import { planStage, planStages, requireCached, type RunEnv, runStage } from "./runner.ts";
+import type { StageSpec } from "./stage.ts";
+
+export interface ComparedConfig {
+  path: string;
+  config: ResolvedConfig;
+}
+
+/**
+ * Render a comparison of several configs' runs from the store: each run's train and
+ * evaluate artifacts must be cached (a miss names the config and the command that makes
+ * it; nothing is trained). The comparison itself is an artifact like any other, keyed on
+ * its code, the compared configs and their artifact keys, so asking twice reuses it.
+ */
+export async function runComparison(
+  configs: ComparedConfig[],
+  stages: StageSpec[],
+  compareStage: StageSpec,
+  envFor: (configPath: string) => RunEnv,
+  force: boolean,
+): Promise<{ key: string; dir: string }> {
+  checkNames(configs);
+  const inputs: Record<string, string> = {}, dirs: Record<string, string> = {};
+  for (const { path, config } of configs) {
+    const env = envFor(path);
+    const plan = await planStages(config, stages, env);
+    for (const name of ["train", "evaluate"]) {
+      const stage = plan.find((p) => p.spec.name === name)!;
+      await requireCached(stage, env, config.name);
+      inputs[`${name}:${config.name}`] = stage.key;
+      dirs[`${name}:${config.name}`] = env.store.dir(name, stage.key);
+    }
+  }
+  const env = envFor(configs.map((c) => c.path).join(" "));
+  const runs = configs.map(({ config }) => ({ name: config.name, config }));
+  const planned = await planStage(compareStage, { runs }, inputs, env);
+  // A comparison draws nothing at random; the seed is recorded only because every run has one.
+  const subject = { name: `comparison of ${runs.map((r) => r.name).join(", ")}`, seed: 0 };
+  const result = await runStage(subject, planned, dirs, env, force);
+  return { key: result.key, dir: result.dir };
+}
+
+/** Runs are told apart by config name (in keys, tables and legends): names must differ. */
+function checkNames(configs: ComparedConfig[]): void {
+  const seen = new Map<string, string>();
+  for (const { path, config } of configs) {
+    const other = seen.get(config.name);
+    if (other !== undefined) {
+      throw new UserError(
+        `${path}: config name "${config.name}" is also ${other}'s; give one a \`name:\` ` +
+          "so the comparison can tell them apart",
+      );
+    }
+    seen.set(config.name, path);
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * The compare stage: several runs side by side, as an ablation is read. Its inputs are
+ * each run's train and evaluate artifacts, named `train:<config>` and `evaluate:<config>`;
+ * it writes one table (test metrics on one scale, the true ELBO with β = 1), figures on
+ * shared axes, and the runs' prior samples one row per config, each with the keys of every
+ * artifact its data came from.
+ *
+ * outDir/
+ *   index.html, README.md     the comparison (same content)
+ *   comparison.md, .csv       the table alone
+ *   figures/<id>.{vl.json,svg,png,csv}, images/prior_samples.{png,csv,provenance.json}
+ */
+import { join } from "node:path";
+import type { ResolvedConfig } from "../pipeline/config_schema.ts";
+import { UserError } from "../pipeline/errors.ts";
+import { type NpyArray, readNpy } from "../pipeline/npy.ts";
+import type { StageContext, StageFn } from "../pipeline/stage.ts";
+import { toCsv } from "../pipeline/table.ts";
+import { renderChart } from "./report.ts";
+import type { Skipped } from "./report/charts.ts";
+import { comparisonNotes, comparisonTable } from "./report/comparison.ts";
+import { type ComparedRunData, comparisonCharts } from "./report/comparison_charts.ts";
+import { type Block, cellText, type FigureEntry, heading, table, text } from "./report/document.ts";
+import type { Provenance } from "./report/figure.ts";
+import { tiles, writeGrid } from "./report/grids.ts";
+import { renderHtml } from "./report/html.ts";
+import { readJson, readRows } from "./report/inputs.ts";
+import { renderMarkdown } from "./report/markdown.ts";
+
+export interface CompareParams {
+  /** The compared runs, in the order given: each config's name and resolved config. */
+  runs: { name: string; config: ResolvedConfig }[];
+}
+
+/** Prior samples shown per run. */
+const SAMPLES_PER_RUN = 10;
+
+export const compare: StageFn<CompareParams> = async (ctx) => {
+  const runs = await Promise.all(ctx.params.runs.map((run) => readRun(run, ctx)));
+  const figures: FigureEntry[] = [], skipped: Skipped[] = [];
+  for (const chart of comparisonCharts(runs)) {
+    if ("skipped" in chart) skipped.push(chart);
+    else figures.push(await renderChart(chart, provenance(ctx, chart.stages), ctx.outDir));
+  }
+  const samples = await priorSamplesGrid(runs, ctx);
+  if ("skipped" in samples) skipped.push(samples);
+  else figures.push(samples);
+
+  const summary = comparisonTable(runs);
+  const names = runs.map((r) => r.config.name);
+  const blocks: Block[] = [
+    table(summary),
+    ...comparisonNotes(runs).map(text),
+    heading("Figures"),
+    ...figures.map((figure, i): Block => ({ kind: "figure", figure, number: i + 1 })),
+    ...skipped.map((s) => text(`Not shown: ${s.title}, because ${s.skipped}.`)),
+    heading("Runs"),
+    table(runsTable(ctx)),
+  ];
+  const doc = { title: `Comparison: ${names.join(", ")}`, blocks };
+  await Deno.writeTextFile(join(ctx.outDir, "index.html"), renderHtml(doc));
+  await Deno.writeTextFile(join(ctx.outDir, "README.md"), renderMarkdown(doc));
+  // The table and its notes alone, for the terminal and for pasting into a paper or README.
+  const brief = { title: doc.title, blocks: blocks.slice(0, 1 + comparisonNotes(runs).length) };
+  await Deno.writeTextFile(join(ctx.outDir, "comparison.md"), renderMarkdown(brief));
+  const rows = summary.rows.map((row) =>
+    Object.fromEntries(row.map((cell, i) => [summary.columns[i], cellText(cell)]))
+  );
+  await Deno.writeTextFile(join(ctx.outDir, "comparison.csv"), toCsv(rows, summary.columns));
+  ctx.log(`compare: ${runs.length} runs, ${figures.length} figures`);
+};
+
+async function readRun(
+  { name, config }: CompareParams["runs"][number],
+  ctx: StageContext<CompareParams>,
+): Promise<ComparedRunData> {
+  const [train, evaluate] = [`train:${name}`, `evaluate:${name}`];
+  if (!ctx.inputs[train] || !ctx.inputs[evaluate]) {
+    throw new UserError(`compare: no ${train} or ${evaluate} input; the caller must pass both`);
+  }
+  const from = (stage: string, file: string) => join(ctx.inputs[stage], file);
+  return {
+    config: { ...config, name },
+    evaluateKey: ctx.inputKeys[evaluate],
+    metrics: await readJson(from(evaluate, "metrics.json"), "evaluate"),
+    history: await readRows(from(train, "history.csv"), "train"),
+    klPerDim: await readRows(from(evaluate, "kl_per_dim.csv"), "evaluate"),
+  };
+}
+
+/** The keys of every run's artifact of the given stages: `evaluate:vae`, `evaluate:cvae`, … */
+function provenance(ctx: StageContext<CompareParams>, stages: string[]): Provenance {
+  const names = ctx.params.runs.map((r) => r.name);
+  const keys = names.flatMap((name) =>
+    stages.map((stage) => [`${stage}:${name}`, ctx.inputKeys[`${stage}:${name}`]])
+  );
+  return { config: `comparison of ${names.join(", ")}`, stages: Object.fromEntries(keys) };
+}
+
+/** The first prior samples of every run, one row per config (same image size needed). */
+async function priorSamplesGrid(
+  runs: ComparedRunData[],
+  ctx: StageContext<CompareParams>,
+): Promise<FigureEntry | Skipped> {
+  const id = "prior_samples", title = "Samples from the prior";
+  const arrays: NpyArray[] = [];
+  for (const run of runs) {
+    arrays.push(await readNpy(join(ctx.inputs[`evaluate:${run.config.name}`], `${id}.npy`)));
+  }
+  const sizes = new Set(arrays.map((a) => a.shape.slice(1).join("×")));
+  if (sizes.size > 1) {
+    return { id, title, skipped: `the runs' images differ in size (${[...sizes].join(", ")})` };
+  }
+  const [height, width] = arrays[0].shape.slice(1);
+  const m = Math.min(SAMPLES_PER_RUN, ...arrays.map((a) => a.shape[0]));
+  const pixels = new Float32Array(runs.length * m * height * width);
+  arrays.forEach((a, r) =>
+    pixels.set(a.data.subarray(0, m * height * width), r * m * height * width)
+  );
+  const names = runs.map((r) => r.config.name);
+  return await writeGrid(
+    {
+      id,
+      title,
+      description: `One row per config, top to bottom: ${names.join(", ")}; the first ${m} ` +
+        "of each run's decoded prior draws, as its evaluate made them: z ~ N(0, I), the " +
+        "class-mixture prior for cvae-prior, a Gaussian fitted to the codes for an ae.",
+      source: "evaluate/prior_samples.npy of each run",
+      layout: {
+        description: "",
+        columns: m,
+        tiles: tiles(runs.length, m, (r, c) => ({ config: names[r], sample: c })),
+      },
+    },
+    { dtype: "<f4", shape: [runs.length, m, height, width], data: pixels },
+    provenance(ctx, ["evaluate"]),
+    ctx.outDir,
+  );
+}
+
+/** Which config each row came from and the artifacts it used, by full key. */
+function runsTable(ctx: StageContext<CompareParams>) {
+  return {
+    columns: ["config", "train", "evaluate"],
+    rows: ctx.params.runs.map(({ name }) => [
+      name,
+      { text: ctx.inputKeys[`train:${name}`], code: true },
+      { text: ctx.inputKeys[`evaluate:${name}`], code: true },
+    ]),
+  };
+}

@@ -1,0 +1,93 @@
+import { join } from "node:path";
+import { sha256 } from "../pipeline/hash.ts";
+import { testContext } from "../pipeline/stage_testing.ts";
+import { listFiles } from "../pipeline/store.ts";
+import { readCsv } from "../pipeline/table.ts";
+import { assert_, assertEquals, assertIncludes } from "../pipeline/test_assert.ts";
+import { compare, type CompareParams } from "./compare.ts";
+import { pngSize } from "./report/test_png.ts";
+import { type FixtureOptions, writeFixtures } from "./report/test_fixtures.ts";
+import { vegaLiteErrors, warningsOf } from "./report/test_vega.ts";
+
+const CHARTS = ["rate_distortion", "elbo_curves", "log_var_curves", "kl_per_dimension"];
+
+/** Fixture runs under `root`, one per entry, wired as the compare stage's inputs. */
+async function compareContext(root: string, runs: Record<string, FixtureOptions>) {
+  const params: CompareParams = { runs: [] };
+  const inputs: Record<string, string> = {}, inputKeys: Record<string, string> = {};
+  for (const [name, options] of Object.entries(runs)) {
+    const fixture = await writeFixtures(join(root, name), { size: 8, ...options });
+    params.runs.push({ name, config: { ...fixture.config, name } });
+    for (const stage of ["train", "evaluate"]) {
+      inputs[`${stage}:${name}`] = fixture.inputs[stage];
+      // Distinct per run, as real keys are, so provenance can be checked run by run.
+      inputKeys[`${stage}:${name}`] = sha256(`${stage}:${name}`);
+    }
+  }
+  return await testContext(params, { inputs, inputKeys, dir: root });
+}
+
+async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "compare-test-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("compare: one row per run, valid figures whose provenance names every run", async () => {
+  await withTempDir(async (root) => {
+    const ctx = await compareContext(root, { vae: { kind: "vae" }, cvae: {}, ae: { kind: "ae" } });
+    const warnings = await warningsOf(() => compare(ctx));
+    assertEquals(warnings, [], "vega or vega-lite warnings");
+
+    const rows = await readCsv(join(ctx.outDir, "comparison.csv"));
+    assertEquals(rows.map((r) => r.config), ["vae", "cvae", "ae"]);
+    assertEquals(rows.map((r) => r.model), ["vae", "cvae-prior", "ae"]);
+    assertEquals(rows[2]["−ELBO"], "n/a");
+
+    for (const id of CHARTS) {
+      const spec = JSON.parse(await Deno.readTextFile(join(ctx.outDir, `figures/${id}.vl.json`)));
+      assertEquals(vegaLiteErrors(spec), null, id);
+      const stage = ["elbo_curves", "log_var_curves"].includes(id) ? "train" : "evaluate";
+      for (const name of ["vae", "cvae", "ae"]) {
+        const key = `${stage}:${name}`;
+        assertEquals(spec.usermeta.provenance.stages[key], ctx.inputKeys[key], `${id} ${key}`);
+      }
+      const drawn = new Set(spec.data.values.map((r: { config: string }) => r.config));
+      // An ae has no rate, no ELBO, no KL and no posterior variance: left out, not zeroed.
+      assertEquals([...drawn], ["vae", "cvae"], id);
+    }
+
+    const png = await Deno.readFile(join(ctx.outDir, "images/prior_samples.png"));
+    const tiles = await readCsv(join(ctx.outDir, "images/prior_samples.csv"));
+    assertEquals([...new Set(tiles.map((t) => t.config))], ["vae", "cvae", "ae"]);
+    const { height } = pngSize(png);
+    assert_(height > 3 * 8 && height < 4 * 8 * 8, `three rows of 8×8 tiles, got height ${height}`);
+
+    const html = await Deno.readTextFile(join(ctx.outDir, "index.html"));
+    for (const id of [...CHARTS, "prior_samples"]) assertIncludes(html, `<figure id="${id}">`);
+    assertIncludes(html, ctx.inputKeys["evaluate:cvae"]);
+    const brief = await Deno.readTextFile(join(ctx.outDir, "comparison.md"));
+    assertIncludes(brief, "| vae | vae | KL, β = 1 |");
+    assertIncludes(brief, "bound log p(x \\| y) with the true label");
+  });
+});
+
+Deno.test("compare: the same inputs give byte-identical files", async () => {
+  await withTempDir(async (root) => {
+    const first = await compareContext(join(root, "a"), { vae: { kind: "vae" }, cvae: {} });
+    const second = await compareContext(join(root, "b"), { vae: { kind: "vae" }, cvae: {} });
+    await warningsOf(() => compare(first));
+    await warningsOf(() => compare(second));
+    const files = await listFiles(first.outDir);
+    assertEquals(await listFiles(second.outDir), files);
+    for (const file of files) {
+      const [a, b] = await Promise.all(
+        [first, second].map((ctx) => Deno.readFile(join(ctx.outDir, file))),
+      );
+      assertEquals(sha256(a), sha256(b), file);
+    }
+  });
+});

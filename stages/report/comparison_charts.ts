@@ -1,0 +1,194 @@
+/**
+ * The comparison's Vega-Lite figures: several runs on shared axes, one colour per config.
+ * Each returns its rows, spec and the stage its data came from (per run), or the reason it
+ * cannot be drawn (no run has a posterior to plot), never an empty chart.
+ */
+import type { Row } from "../../pipeline/table.ts";
+import type { ChartFigure, Skipped } from "./charts.ts";
+import type { ComparedRun } from "./comparison.ts";
+import type { ChartSpec } from "./figure.ts";
+import { bool, metric, num } from "./inputs.ts";
+
+/** A compared run with the tables its figures read. */
+export interface ComparedRunData extends ComparedRun {
+  /** train's history.csv. */
+  history: Row[];
+  /** evaluate's kl_per_dim.csv, sorted by KL, largest first. */
+  klPerDim: Row[];
+}
+
+const NATS = "nats per example";
+const SIZE = { width: 420, height: 260 };
+const CONFIG = (names: string[]) =>
+  ({
+    field: "config",
+    type: "nominal",
+    title: "config",
+    sort: names,
+  }) as const;
+const EPOCH = {
+  field: "epoch",
+  type: "quantitative",
+  title: "epoch",
+  axis: { tickMinStep: 1 },
+} as const;
+
+export function comparisonCharts(runs: ComparedRunData[]): (ChartFigure | Skipped)[] {
+  return [rateDistortion(runs), elboCurves(runs), logVarCurves(runs), klPerDimension(runs)];
+}
+
+function rateDistortion(runs: ComparedRunData[]): ChartFigure | Skipped {
+  const id = "rate_distortion", title = "Rate and distortion";
+  const rows = runs.flatMap((run) => {
+    const rate = metric(run.metrics.test, "rate").value;
+    const distortion = metric(run.metrics.test, "distortion").value;
+    return rate === null || distortion === null
+      ? []
+      : [{ config: run.config.name, rate, distortion, negElbo: rate + distortion }];
+  });
+  if (rows.length === 0) return { id, title, skipped: "no run has a rate (KL)" };
+  const names = rows.map((r) => r.config);
+  const position = {
+    x: { field: "rate", type: "quantitative", title: `rate, KL (${NATS})`, scale: { zero: false } },
+    y: {
+      field: "distortion",
+      type: "quantitative",
+      title: `distortion (${NATS})`,
+      scale: { zero: false },
+    },
+  } as const;
+  const spec: ChartSpec = {
+    title: "Rate and distortion on the test set",
+    ...SIZE,
+    layer: [
+      {
+        mark: { type: "point", filled: true, size: 80 },
+        encoding: { ...position, color: CONFIG(names) },
+      },
+      {
+        mark: { type: "text", align: "left", dx: 7, dy: -7, fontSize: 11 },
+        encoding: { ...position, text: { field: "config", type: "nominal" } },
+      },
+    ],
+  };
+  return {
+    id,
+    title,
+    description: "Each run's test distortion E_q[−log p(x|z)] against its rate KL(q(z|x) ‖ " +
+      "p(z)), in nats per example; −ELBO is their sum, so runs on a line of slope −1 have " +
+      "the same ELBO. Runs without a posterior (ae) have no rate and are not drawn.",
+    spec,
+    rows,
+    stages: ["evaluate"],
+  };
+}
+
+function elboCurves(runs: ComparedRunData[]): ChartFigure | Skipped {
+  const id = "elbo_curves", title = "Training −ELBO";
+  const rows = runs.filter((run) => run.config.model.kind !== "ae").flatMap((run) =>
+    run.history.flatMap((row) => {
+      const [recon, kl] = [num(row, "recon"), num(row, "kl")];
+      return recon === null || kl === null
+        ? []
+        : [{ config: run.config.name, epoch: num(row, "epoch"), negElbo: recon + kl }];
+    })
+  );
+  if (rows.length === 0) return { id, title, skipped: "no run has an ELBO (all are ae)" };
+  const spec: ChartSpec = {
+    title: "−ELBO (β = 1) per epoch, training split",
+    ...SIZE,
+    mark: "line",
+    encoding: {
+      x: EPOCH,
+      y: {
+        field: "negElbo",
+        type: "quantitative",
+        title: `−ELBO (${NATS})`,
+        scale: { zero: false },
+      },
+      color: CONFIG(runs.map((r) => r.config.name)),
+    },
+  };
+  return {
+    id,
+    title,
+    description: "Reconstruction + KL averaged over each epoch's training batches, whatever " +
+      "objective the run optimized: the bound every variant is judged by, as it trained.",
+    spec,
+    rows,
+    stages: ["train"],
+  };
+}
+
+function logVarCurves(runs: ComparedRunData[]): ChartFigure | Skipped {
+  const id = "log_var_curves", title = "Posterior log-variance";
+  const rows = runs.flatMap((run) =>
+    run.history.flatMap((row) => {
+      const values = Object.keys(row).filter((c) => /^mean_log_var_\d+$/.test(c))
+        .map((c) => num(row, c)).filter((v): v is number => v !== null);
+      if (values.length === 0) return [];
+      const meanLogVar = values.reduce((a, b) => a + b, 0) / values.length;
+      return [{ config: run.config.name, epoch: num(row, "epoch"), meanLogVar }];
+    })
+  );
+  if (rows.length === 0) return { id, title, skipped: "no run has an encoder variance" };
+  const spec: ChartSpec = {
+    title: "Posterior log σ², mean over latent dimensions",
+    ...SIZE,
+    mark: "line",
+    encoding: {
+      x: EPOCH,
+      y: { field: "meanLogVar", type: "quantitative", title: "mean log σ² (unitless)" },
+      color: CONFIG(runs.map((r) => r.config.name)),
+    },
+  };
+  return {
+    id,
+    title,
+    description: "The encoder's log σ² averaged over training examples and latent dimensions " +
+      "after each epoch. Without a regularizer it falls without bound (seed 000: the noise is " +
+      "switched off and the VAE becomes an autoencoder); 0 is the prior's σ = 1.",
+    spec,
+    rows,
+    stages: ["train"],
+  };
+}
+
+function klPerDimension(runs: ComparedRunData[]): ChartFigure | Skipped {
+  const id = "kl_per_dimension", title = "KL per latent dimension";
+  const rows = runs.flatMap((run) =>
+    run.klPerDim.flatMap((row, i) => {
+      const kl = num(row, "kl");
+      return kl === null ? [] : [{
+        config: run.config.name,
+        rank: i + 1,
+        dim: num(row, "dim"),
+        kl,
+        active: bool(row, "active"),
+      }];
+    })
+  );
+  if (rows.length === 0) return { id, title, skipped: "no run has a KL per dimension" };
+  const spec: ChartSpec = {
+    title: "Test KL per latent dimension, largest first",
+    ...SIZE,
+    mark: "bar",
+    encoding: {
+      x: { field: "rank", type: "ordinal", title: "latent dimension, ranked by KL" },
+      xOffset: { field: "config", type: "nominal", sort: runs.map((r) => r.config.name) },
+      y: { field: "kl", type: "quantitative", title: `KL (${NATS})` },
+      color: CONFIG(runs.map((r) => r.config.name)),
+      tooltip: [{ field: "config" }, { field: "dim" }, { field: "kl" }, { field: "active" }],
+    },
+  };
+  return {
+    id,
+    title,
+    description: "Each run's test KL per latent dimension, sorted largest first (the dim " +
+      "column of the CSV names the dimension). A dimension with no KL carries no information " +
+      "about x.",
+    spec,
+    rows,
+    stages: ["evaluate"],
+  };
+}

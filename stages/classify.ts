@@ -23,7 +23,7 @@ import { classIndices, epochBatches } from "./training/batches.ts";
 /**
  * The classify stage: a small MLP trained on the real train split, so that evaluate can
  * ask whether a CVAE's class-y samples look like class y to an independent judge. Its own
- * test accuracy is the ceiling that sample accuracy is read against.
+ * test accuracy says how far its labels can be trusted (samples can score above it).
  */
 export interface ClassifyStageParams {
   seed: number;

@@ -36,8 +36,8 @@ export const DEFINITIONS = {
   sampleAccuracy: "fraction of samplesPerClass decoded draws per class (z ~ N(μ^Y, I) for " +
     "cvae-prior; z ~ N(0, I) with label y for cvae-concat) that the classify stage's net " +
     "labels as y, averaged over classes",
-  classifierTestAccuracy: "that net's accuracy on the real test images: the ceiling for " +
-    "sampleAccuracy",
+  classifierTestAccuracy: "that net's accuracy on the real test images: how far its labels " +
+    "can be trusted. Not a ceiling: clean, prototypical samples can score above it",
 };
 
 const AE = "an ae has no posterior variance (q(z|x) is a point mass at μ)";

@@ -30,3 +30,16 @@ export async function testContext<P>(
     records,
   };
 }
+
+/** Run `fn` in a fresh temp dir, removed afterwards whatever happens. */
+export async function withTempDir(
+  fn: (dir: string) => Promise<void>,
+  prefix = "test-",
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

@@ -3,11 +3,9 @@ import { ArtifactStore, type Manifest } from "./store.ts";
 import { assert_, assertEquals, assertIncludes, assertRejects } from "./test_assert.ts";
 import { traceFigure } from "./trace.ts";
 
-/** Publish a fake artifact for `stage` with the given upstream keys; returns its key. */
-async function publish(store: ArtifactStore, stage: string, key: string, inputs = {}) {
-  const temp = await store.makeTempDir(stage, key);
-  await Deno.writeTextFile(join(temp, "out.txt"), stage);
-  const manifest: Omit<Manifest, "files"> = {
+/** A manifest for a fake artifact of `stage` with the given upstream keys. */
+function fakeManifest(stage: string, key: string, inputs = {}): Omit<Manifest, "files"> {
+  return {
     stage,
     key,
     keyInputs: { stage, code: "c", params: { p: stage }, inputs, runtime: { deno: "x" } },
@@ -19,7 +17,13 @@ async function publish(store: ArtifactStore, stage: string, key: string, inputs 
     durationMs: 1000,
     runInfo: {},
   };
-  await store.publish(temp, manifest);
+}
+
+/** Publish a fake artifact for `stage` with the given upstream keys. */
+async function publish(store: ArtifactStore, stage: string, key: string, inputs = {}) {
+  const temp = await store.makeTempDir(stage, key);
+  await Deno.writeTextFile(join(temp, "out.txt"), stage);
+  await store.publish(temp, fakeManifest(stage, key, inputs));
 }
 
 Deno.test("trace follows a figure's provenance through the manifests to the data", async () => {
@@ -68,18 +72,7 @@ Deno.test("trace starts at the report that holds the figure and checks the figur
   await Deno.writeTextFile(join(temp, "figures/kl.svg"), "<svg/>");
   const spec = { usermeta: { provenance: { config: "demo", stages: { prepare: p } } } };
   await Deno.writeTextFile(join(temp, "figures/kl.vl.json"), JSON.stringify(spec));
-  const manifest = await store.publish(temp, {
-    stage: "report",
-    key: r,
-    keyInputs: { stage: "report", code: "c", params: {}, inputs: { prepare: p }, runtime: {} },
-    fingerprint: { files: {}, npm: [] },
-    config: { name: "demo", path: "configs/demo.yaml", resolved: {} },
-    seed: 0,
-    startedAt: "2026-01-01T00:00:00.000Z",
-    endedAt: "2026-01-01T00:00:01.000Z",
-    durationMs: 1000,
-    runInfo: {},
-  });
+  const manifest = await store.publish(temp, fakeManifest("report", r, { prepare: p }));
   const copy = join(root, "reports/demo");
   await Deno.mkdir(join(copy, "figures"), { recursive: true });
   for (const name of ["figures/kl.svg", "figures/kl.vl.json"]) {

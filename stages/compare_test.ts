@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { sha256 } from "../pipeline/hash.ts";
-import { testContext } from "../pipeline/stage_testing.ts";
+import { testContext, withTempDir } from "../pipeline/stage_testing.ts";
 import { listFiles } from "../pipeline/store.ts";
 import { readCsv } from "../pipeline/table.ts";
 import { assert_, assertEquals, assertIncludes } from "../pipeline/test_assert.ts";
@@ -25,15 +25,6 @@ async function compareContext(root: string, runs: Record<string, FixtureOptions>
     }
   }
   return await testContext(params, { inputs, inputKeys, dir: root });
-}
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "compare-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 Deno.test("compare: one row per run, valid figures whose provenance names every run", async () => {

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { ArtifactStore, listFiles } from "../pipeline/store.ts";
 import { traceFigure } from "../pipeline/trace.ts";
-import { testContext } from "../pipeline/stage_testing.ts";
+import { testContext, withTempDir } from "../pipeline/stage_testing.ts";
 import { assert_, assertEquals, assertIncludes, assertRejects } from "../pipeline/test_assert.ts";
 import { report } from "./report.ts";
 import { captionLines, provenanceCaption } from "./report/figure.ts";
@@ -31,15 +31,6 @@ async function renderReport(root: string, options: FixtureOptions = {}) {
   const ctx = await testContext({ config: fixture.config }, { ...fixture, dir: root });
   const warnings = await warningsOf(() => report(ctx));
   return { dir: ctx.outDir, fixture, warnings };
-}
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "report-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 /** Every `src`/`href` in HTML, and every `url(…)` (inline SVG clip paths, CSS). */

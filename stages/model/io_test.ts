@@ -1,3 +1,4 @@
+import { withTempDir } from "../../pipeline/stage_testing.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { join } from "node:path";
@@ -52,15 +53,6 @@ const readAll = async (dir: string) => {
   }
   return files;
 };
-
-async function withTempDir(f: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "model_io_test_" });
-  try {
-    await f(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 Deno.test("a checkpoint round-trips byte for byte", async () => {
   await withTempDir(async (dir) => {

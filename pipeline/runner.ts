@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { ResolvedConfig } from "./config_schema.ts";
 import { type CodeFingerprint, codeFingerprint, fingerprintDigest } from "./fingerprint.ts";
 import type { ModuleGraph } from "./fingerprint.ts";
@@ -77,7 +77,11 @@ export async function planStage(
   return { spec, key: hashValue(keyInputs), keyInputs, fingerprint };
 }
 
-/** sha256 of every external file a stage reads; a missing file fails before anything runs. */
+/**
+ * sha256 of every external file a stage reads, named by the config key that points at it
+ * (and the file name where one key names several): a checkout or data set moved elsewhere
+ * keeps its keys, new bytes change them. A missing file fails before anything runs.
+ */
 async function hashExternalFiles(
   spec: StageSpec,
   config: ResolvedConfig,
@@ -85,10 +89,12 @@ async function hashExternalFiles(
 ): Promise<Record<string, string> | undefined> {
   const refs = spec.externalFiles?.(config) ?? [];
   if (refs.length === 0) return undefined;
+  const shared = (yamlPath: string) => refs.filter((r) => r.yamlPath === yamlPath).length > 1;
   const files: Record<string, string> = {};
   for (const { path, yamlPath } of refs) {
+    const name = shared(yamlPath) ? `${yamlPath}: ${basename(path)}` : yamlPath;
     try {
-      files[path] = (await hashFile(path)).sha256;
+      files[name] = (await hashFile(path)).sha256;
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
       throw new UserError(`${configPath}: ${yamlPath}: ${path} does not exist; fix the path`);

@@ -136,6 +136,30 @@ Deno.test("keys change exactly when a param, an input, imported code or a versio
   assertNotEquals(plan[0].key, first5);
 });
 
+Deno.test("a data file joins the key by its config key and bytes, not by where it lies", async () => {
+  const project = await makeProject();
+  const [a, b] = [join(project.root, "a"), join(project.root, "b")];
+  for (const dir of [a, b]) {
+    await Deno.mkdir(dir);
+    await Deno.writeTextFile(join(dir, "data.csv"), "x\n1\n");
+  }
+  const reading = (dir: string) =>
+    project.stages.map((s, i) =>
+      i === 0
+        ? {
+          ...s,
+          externalFiles: () => [{ path: join(dir, "data.csv"), yamlPath: "data.csv.path" }],
+        }
+        : s
+    );
+  const env = await project.makeEnv();
+  const key = async (dir: string) => (await planStages(config(), reading(dir), env))[0].key;
+  const [inA, inB] = [await key(a), await key(b)];
+  assertEquals(inA, inB, "the same bytes elsewhere (another checkout) keep the key");
+  await Deno.writeTextFile(join(b, "data.csv"), "x\n2\n");
+  assertNotEquals(await key(b), inA, "new bytes change the key");
+});
+
 Deno.test("a second run is all cache hits and writes nothing", async () => {
   const project = await makeProject();
   const env = await project.makeEnv();

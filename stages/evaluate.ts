@@ -85,7 +85,7 @@ export const evaluate: StageFn<EvaluateStageParams> = async (ctx) => {
     return result;
   };
   try {
-    const scores = score(run, timed);
+    const scores = score(run, timed, ctx.progress);
     const metrics = metricsJson(run, scores);
     checkFinite(metrics.test);
     await writeTables(ctx.outDir, run, scores, metrics);
@@ -137,7 +137,7 @@ type Timed = <T>(name: string, f: () => T) => T;
 type Scores = ReturnType<typeof score>;
 
 /** Every number, in the order they depend on each other. */
-function score(run: Run, timed: Timed) {
+function score(run: Run, timed: Timed, progress: StageContext["progress"]) {
   const { model, test, train, opts, rng } = run;
   const sampled = model.logVar !== undefined;
   const testPass = timed(
@@ -159,6 +159,7 @@ function score(run: Run, timed: Timed) {
         opts.iwExamples,
         rng,
         opts.batchSize,
+        progress,
       ));
   const mi = sampled
     ? timed(

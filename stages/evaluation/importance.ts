@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { type Progress, silentProgress } from "../../pipeline/progress.ts";
 import type { Rng } from "../../pipeline/rng.ts";
 import {
   decode,
@@ -27,7 +28,8 @@ import { mean, standardError } from "./stats.ts";
  * example i's draws at [i·kMax, (i + 1)·kMax). At most `batchSize` (example, draw) rows go
  * through the decoder at once, so memory stays bounded for any K: whole examples when kMax
  * fits, else one example's draws in slices. ε is drawn row by row in that order, so the
- * weights do not depend on the batch size.
+ * weights do not depend on the batch size. `progress` ticks once per decoder pass: with
+ * K = 1000 this is most of an evaluation's time.
  */
 export function importanceLogWeights(
   model: Model,
@@ -35,6 +37,7 @@ export function importanceLogWeights(
   kMax: number,
   rng: Rng,
   batchSize: number,
+  progress: (label: string, total: number) => Progress = silentProgress,
 ): Float64Array {
   if (!model.logVar) throw new Error("importanceLogWeights: an ae has no q(z|x) to sample");
   const d = model.params.latentDim;
@@ -42,6 +45,7 @@ export function importanceLogWeights(
   const group = Math.max(1, Math.floor(batchSize / kMax));
   const slice = Math.min(kMax, batchSize);
   const logW = new Float64Array(ex.n * kMax);
+  const bar = progress("evaluate IW", Math.ceil(ex.n / group) * Math.ceil(kMax / slice));
   for (let first = 0; first < ex.n; first += group) {
     const g = Math.min(group, ex.n - first);
     for (let k0 = 0; k0 < kMax; k0 += slice) {
@@ -73,8 +77,10 @@ export function importanceLogWeights(
         logW.set(read.subarray(e * s, (e + 1) * s), (first + e) * kMax + k0);
       }
       tf.dispose([eps, values]);
+      bar.tick();
     }
   }
+  bar.done();
   return logW;
 }
 
@@ -126,10 +132,12 @@ export function importanceWeighted(
   count: number,
   rng: Rng,
   batchSize: number,
+  progress?: (label: string, total: number) => Progress,
 ): { examples: number; elbo: number; estimates: IwEstimate[] } {
   const rows = stratifiedSubset(test.labels, count, rng.fork("iw-examples"));
   const kMax = Math.max(...ks);
-  const logW = importanceLogWeights(model, subset(test, rows), kMax, rng.fork("iw"), batchSize);
+  const examples = subset(test, rows);
+  const logW = importanceLogWeights(model, examples, kMax, rng.fork("iw"), batchSize, progress);
   return {
     examples: rows.length,
     elbo: -mean(rows.map((i) => negElbo[i])),

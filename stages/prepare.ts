@@ -6,6 +6,7 @@ import { Rng } from "../pipeline/rng.ts";
 import type { StageFn } from "../pipeline/stage.ts";
 import { classCounts, type Dataset, select, type Source, type SourceFile } from "./data/dataset.ts";
 import { loadCsv } from "./data/csv.ts";
+import { keyedPath, readableDataPaths } from "./data/data_paths.ts";
 import { loadIdx } from "./data/idx.ts";
 import { loadMnist } from "./data/mnist.ts";
 import { filterClasses, stratifiedSplit, stratifiedSubset } from "./data/split.ts";
@@ -114,7 +115,8 @@ function pixelStats(images: Float32Array): { mean: number; std: number } {
 }
 
 export const prepare: StageFn<PrepareParams> = async (ctx) => {
-  const { seed, data } = ctx.params;
+  const { seed } = ctx.params;
+  const data = readableDataPaths(ctx.params.data);
   const rng = new Rng(seed);
   const source = await loadSource(data, rng.fork("synthetic"));
   checkClasses(source, data.classes);
@@ -126,7 +128,8 @@ export const prepare: StageFn<PrepareParams> = async (ctx) => {
   const stats = pixelStats(train.images);
   const card: DatasetCard = {
     source: data.source,
-    sourceFiles: source.files,
+    // Named as in the key, so a clone elsewhere writes the same card.
+    sourceFiles: source.files.map((f) => ({ ...f, path: keyedPath(f.path) })),
     height: train.height,
     width: train.width,
     classes: [...new Set([...train.labels, ...test.labels])].sort((a, b) => a - b),

@@ -1,4 +1,5 @@
 import type { StageFn, StageSpec } from "../pipeline/stage.ts";
+import { keyedDataPaths } from "./data/data_paths.ts";
 import { sourceFiles } from "./data/source_files.ts";
 
 /**
@@ -12,7 +13,7 @@ export const STAGES: StageSpec[] = [
     name: "prepare",
     module: new URL("./prepare.ts", import.meta.url),
     after: [],
-    params: (c) => ({ seed: c.seed, data: c.data }),
+    params: (c) => ({ seed: c.seed, data: keyedDataPaths(c.data) }),
     externalFiles: (c) => sourceFiles(c.data),
     load: () => import("./prepare.ts").then((m) => m.prepare as StageFn),
   },

@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { COMPARE_STAGE, STAGES } from "../stages/registry.ts";
-import { type ComparedConfig, runComparison } from "./comparison.ts";
+import { type ComparedConfig, parseSeeds, runComparison, withSeeds } from "./comparison.ts";
 import { loadConfig } from "./config.ts";
 import { UserError } from "./errors.ts";
 import { readModuleGraph } from "./fingerprint.ts";
@@ -25,7 +25,9 @@ const USAGE = `usage:
 options:
   --artifacts <dir>   artifact store (default: artifacts/ in the project)
   --reports <dir>     where reports are copied (default: reports/ in the project)
-  --name <name>       compare: the report folder's name (default: comparison)`;
+  --name <name>       compare: the report folder's name (default: comparison)
+  --seeds 0,1,2       every config once per seed (runs named <config>-seed<N>); compare
+                      then adds each config's mean ± sd over its seeds`;
 
 const write = (text: string) => Deno.stdout.writeSync(new TextEncoder().encode(text));
 
@@ -38,8 +40,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   // Every config is loaded before anything runs, so a typo in the last one costs nothing.
-  const configs = [];
-  for (const path of args.targets) configs.push({ path, config: await loadConfig(path) });
+  const loaded: ComparedConfig[] = [];
+  for (const path of args.targets) loaded.push({ path, config: await loadConfig(path) });
+  const configs = withSeeds(loaded, args.seeds);
   const graph = await readModuleGraph(new URL("../stages/registry.ts", import.meta.url));
   if (args.command === "compare") return await compare(configs, store, graph, args);
   let failed = 0;
@@ -132,6 +135,7 @@ function parseCommandLine(argv: string[]) {
       artifacts: { type: "string" },
       reports: { type: "string" },
       name: { type: "string" },
+      seeds: { type: "string" },
     },
   });
   if (positionals.length === 0) {
@@ -151,6 +155,7 @@ function parseCommandLine(argv: string[]) {
     force,
     only,
     name: values.name,
+    seeds: values.seeds === undefined ? undefined : parseSeeds(values.seeds),
     artifacts: resolve(values.artifacts ?? join(PROJECT_ROOT, "artifacts")),
     reports: resolve(values.reports ?? join(PROJECT_ROOT, "reports")),
   };

@@ -18,7 +18,7 @@ import type { StageContext, StageFn } from "../pipeline/stage.ts";
 import { toCsv } from "../pipeline/table.ts";
 import { renderChart } from "./report.ts";
 import type { Skipped } from "./report/charts.ts";
-import { comparisonNotes, comparisonTable } from "./report/comparison.ts";
+import { comparisonNotes, comparisonTable, seedSummaryTable } from "./report/comparison.ts";
 import { type ComparedRunData, comparisonCharts } from "./report/comparison_charts.ts";
 import { type Block, cellText, type FigureEntry, heading, table, text } from "./report/document.ts";
 import type { Provenance } from "./report/figure.ts";
@@ -28,8 +28,11 @@ import { readJson, readRows } from "./report/inputs.ts";
 import { renderMarkdown } from "./report/markdown.ts";
 
 export interface CompareParams {
-  /** The compared runs, in the order given: each config's name and resolved config. */
-  runs: { name: string; config: ResolvedConfig }[];
+  /**
+   * The compared runs, in the order given: each run's name, the config it came from (runs
+   * of one config under several seeds share it) and its resolved config.
+   */
+  runs: { name: string; group: string; config: ResolvedConfig }[];
 }
 
 /** Prior samples shown per run. */
@@ -47,10 +50,13 @@ export const compare: StageFn<CompareParams> = async (ctx) => {
   else figures.push(samples);
 
   const summary = comparisonTable(runs);
+  const overSeeds = seedSummaryTable(runs);
   const names = runs.map((r) => r.config.name);
+  const tables = [table(summary), ...(overSeeds ? [table(overSeeds)] : [])];
+  const notes = comparisonNotes(runs).map(text);
   const blocks: Block[] = [
-    table(summary),
-    ...comparisonNotes(runs).map(text),
+    ...tables,
+    ...notes,
     heading("Figures"),
     ...figures.map((figure, i): Block => ({ kind: "figure", figure, number: i + 1 })),
     ...skipped.map((s) => text(`Not shown: ${s.title}, because ${s.skipped}.`)),
@@ -61,7 +67,7 @@ export const compare: StageFn<CompareParams> = async (ctx) => {
   await Deno.writeTextFile(join(ctx.outDir, "index.html"), renderHtml(doc));
   await Deno.writeTextFile(join(ctx.outDir, "README.md"), renderMarkdown(doc));
   // The table and its notes alone, for the terminal and for pasting into a paper or README.
-  const brief = { title: doc.title, blocks: blocks.slice(0, 1 + comparisonNotes(runs).length) };
+  const brief = { title: doc.title, blocks: [...tables, ...notes] };
   await Deno.writeTextFile(join(ctx.outDir, "comparison.md"), renderMarkdown(brief));
   const rows = summary.rows.map((row) =>
     Object.fromEntries(row.map((cell, i) => [summary.columns[i], cellText(cell)]))
@@ -71,7 +77,7 @@ export const compare: StageFn<CompareParams> = async (ctx) => {
 };
 
 async function readRun(
-  { name, config }: CompareParams["runs"][number],
+  { name, group, config }: CompareParams["runs"][number],
   ctx: StageContext<CompareParams>,
 ): Promise<ComparedRunData> {
   const [train, evaluate] = [`train:${name}`, `evaluate:${name}`];
@@ -81,6 +87,7 @@ async function readRun(
   const from = (stage: string, file: string) => join(ctx.inputs[stage], file);
   return {
     config: { ...config, name },
+    group,
     evaluateKey: ctx.inputKeys[evaluate],
     metrics: await readJson(from(evaluate, "metrics.json"), "evaluate"),
     history: await readRows(from(train, "history.csv"), "train"),

@@ -12,12 +12,15 @@ import { vegaLiteErrors, warningsOf } from "./report/test_vega.ts";
 const CHARTS = ["rate_distortion", "elbo_curves", "log_var_curves", "kl_per_dimension"];
 
 /** Fixture runs under `root`, one per entry, wired as the compare stage's inputs. */
-async function compareContext(root: string, runs: Record<string, FixtureOptions>) {
+async function compareContext(
+  root: string,
+  runs: Record<string, FixtureOptions & { group?: string }>,
+) {
   const params: CompareParams = { runs: [] };
   const inputs: Record<string, string> = {}, inputKeys: Record<string, string> = {};
   for (const [name, options] of Object.entries(runs)) {
     const fixture = await writeFixtures(join(root, name), { size: 8, ...options });
-    params.runs.push({ name, config: { ...fixture.config, name } });
+    params.runs.push({ name, group: options.group ?? name, config: { ...fixture.config, name } });
     for (const stage of ["train", "evaluate"]) {
       inputs[`${stage}:${name}`] = fixture.inputs[stage];
       // Distinct per run, as real keys are, so provenance can be checked run by run.
@@ -80,5 +83,25 @@ Deno.test("compare: the same inputs give byte-identical files", async () => {
       );
       assertEquals(sha256(a), sha256(b), file);
     }
+  });
+});
+
+Deno.test("compare: runs of one config under several seeds get its mean ± sd", async () => {
+  await withTempDir(async (root) => {
+    const ctx = await compareContext(root, {
+      "vae-seed0": { kind: "vae", group: "vae" },
+      "vae-seed1": { kind: "vae", group: "vae" },
+      cvae: {},
+    });
+    await warningsOf(() => compare(ctx));
+    const brief = await Deno.readTextFile(join(ctx.outDir, "comparison.md"));
+    assertIncludes(brief, "| config | seeds | −ELBO |");
+    assertIncludes(brief, "mean ± sample standard deviation");
+    const spec = JSON.parse(
+      await Deno.readTextFile(join(ctx.outDir, "figures/rate_distortion.vl.json")),
+    );
+    // Both seeds are drawn in the config's colour; only the first carries its label.
+    const rows = spec.data.values.filter((r: { group: string }) => r.group === "vae");
+    assertEquals(rows.map((r: { label: string }) => r.label), ["vae", ""]);
   });
 });

@@ -75,6 +75,19 @@ Deno.test("run twice: the second run is all cache hits and writes nothing", asyn
   const verify = await cli("verify", CONFIG, "--artifacts", store);
   assertEquals(verify.code, 0, verify.stdout + verify.stderr);
   assertIncludes(verify.stdout, "identical");
+
+  // Seeds: the config's own seed (1) reuses its artifacts; seed 2 is a run of its own.
+  const seeded = ["--seeds", "1,2", "--artifacts", store, "--reports", reports];
+  const sweep = await cli("run", CONFIG, ...seeded);
+  assertEquals(sweep.code, 0, sweep.stderr);
+  const trainLines = sweep.stdout.split("\n").filter((l) => /^train +[0-9a-f]{8} /.test(l));
+  assertEquals(trainLines.length, 2, sweep.stdout);
+  assertIncludes(trainLines[0], "  cached  ");
+  assertIncludes(trainLines[1], "ran in");
+  const overSeeds = await cli("compare", CONFIG, ...seeded);
+  assertEquals(overSeeds.code, 0, overSeeds.stderr);
+  assertIncludes(overSeeds.stdout, "| synthetic-seed2 | vae |");
+  assertIncludes(overSeeds.stdout, "| synthetic | 1, 2 |");
 });
 
 Deno.test("a bad config fails with one line naming the place and the fix, and writes nothing", async () => {

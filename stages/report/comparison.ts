@@ -6,11 +6,14 @@
  */
 import type { LossParams, ResolvedConfig } from "../../pipeline/config_schema.ts";
 import type { Cell, Table } from "./document.ts";
+import { mean, variance } from "../evaluation/stats.ts";
 import { type EvalMetrics, metric } from "./inputs.ts";
 import { count } from "./tables.ts";
 
 export interface ComparedRun {
   config: ResolvedConfig & { name: string };
+  /** The config the run came from: runs of one config under several seeds share it. */
+  group: string;
   /** The evaluate artifact's key: the provenance of the row. */
   evaluateKey: string;
   metrics: EvalMetrics;
@@ -57,6 +60,53 @@ export function comparisonTable(runs: ComparedRun[]): Table {
   };
 }
 
+/** The numbers summarized over seeds, per run (null where one does not apply). */
+const SUMMARIZED: { head: string; digits: number; value: (m: EvalMetrics) => number | null }[] = [
+  { head: "−ELBO", digits: 2, value: (m) => metric(m.test, "negElbo").value },
+  { head: "distortion", digits: 2, value: (m) => metric(m.test, "distortion").value },
+  { head: "rate (KL)", digits: 2, value: (m) => metric(m.test, "rate").value },
+  { head: "log p(x) IW", digits: 2, value: (m) => m.test.iw?.at(-1)?.logLikelihood ?? null },
+  { head: "active units", digits: 1, value: (m) => metric(m.test, "activeUnits").value },
+  { head: "MI (nats)", digits: 2, value: (m) => metric(m.test, "mutualInformation").value },
+  {
+    head: "sample acc. (%)",
+    digits: 1,
+    value: (m) => {
+      const accuracy = metric(m.cvae, "sampleAccuracy").value;
+      return accuracy === null ? null : 100 * accuracy;
+    },
+  },
+];
+
+/**
+ * One row per config run under several seeds: each number's mean ± sample standard
+ * deviation over the seeds. Null when no config has more than one run.
+ */
+export function seedSummaryTable(runs: ComparedRun[]): Table | null {
+  const groups = new Map<string, ComparedRun[]>();
+  for (const run of runs) groups.set(run.group, [...groups.get(run.group) ?? [], run]);
+  if (![...groups.values()].some((g) => g.length > 1)) return null;
+  return {
+    columns: ["config", "seeds", ...SUMMARIZED.map((s) => s.head)],
+    align: ["left", "left", ...SUMMARIZED.map(() => "right" as const)],
+    rows: [...groups].map(([group, members]) => [
+      group,
+      members.map((r) => r.config.seed).join(", "),
+      ...SUMMARIZED.map((s) => meanSd(members.map((r) => s.value(r.metrics)), s.digits)),
+    ]),
+  };
+}
+
+/** `mean ± sd` (sample sd, n − 1) of the values that exist; the mean alone for one. */
+function meanSd(values: (number | null)[], digits: number): Cell {
+  const present = values.filter((v): v is number => v !== null);
+  if (present.length === 0) return "n/a";
+  const m = mean(present);
+  if (present.length === 1) return m.toFixed(digits);
+  const sd = Math.sqrt(variance(present) * present.length / (present.length - 1));
+  return `${m.toFixed(digits)} ± ${sd.toFixed(digits)}`;
+}
+
 /** What the table's numbers mean, and the likelihood each run's nats come from. */
 export function comparisonNotes(runs: ComparedRun[]): string[] {
   const kMax = runs.flatMap((r) => r.metrics.test.iw ?? []).reduce((k, e) => Math.max(k, e.k), 0);
@@ -72,6 +122,13 @@ export function comparisonNotes(runs: ComparedRun[]): string[] {
       ? [
         "For a CVAE, −ELBO and log p(x) IW bound log p(x | y) with the true label, which " +
         "knows the class: they are not on the scale of an unconditional model's log p(x).",
+      ]
+      : []),
+    ...(seedSummaryTable(runs)
+      ? [
+        "Over seeds: mean ± sample standard deviation of each config's runs. A seed changes " +
+        "every random draw of a run — the train/test split, the initial weights, the batches, " +
+        "ε — so the spread is that of the whole procedure, not of training alone.",
       ]
       : []),
     ...likelihoods.map((l) => `Likelihood: ${l}.`),

@@ -19,12 +19,13 @@ export interface ComparedRunData extends ComparedRun {
 
 const NATS = "nats per example";
 const SIZE = { width: 420, height: 260 };
-const CONFIG = (names: string[]) =>
+/** Colour by config; a config's runs under several seeds share its colour. */
+const byGroup = (runs: ComparedRunData[]) =>
   ({
-    field: "config",
+    field: "group",
     type: "nominal",
     title: "config",
-    sort: names,
+    sort: [...new Set(runs.map((r) => r.group))],
   }) as const;
 const EPOCH = {
   field: "epoch",
@@ -42,12 +43,18 @@ function rateDistortion(runs: ComparedRunData[]): ChartFigure | Skipped {
   const rows = runs.flatMap((run) => {
     const rate = metric(run.metrics.test, "rate").value;
     const distortion = metric(run.metrics.test, "distortion").value;
-    return rate === null || distortion === null
-      ? []
-      : [{ config: run.config.name, rate, distortion, negElbo: rate + distortion }];
+    return rate === null || distortion === null ? [] : [{
+      config: run.config.name,
+      group: run.group,
+      rate,
+      distortion,
+      negElbo: rate + distortion,
+    }];
   });
   if (rows.length === 0) return { id, title, skipped: "no run has a rate (KL)" };
-  const names = rows.map((r) => r.config);
+  // One label per config: its name beside its first run (seeds would pile up labels).
+  const labelled = new Set<string>();
+  const labels = rows.map((r) => labelled.has(r.group) ? "" : (labelled.add(r.group), r.group));
   const position = {
     x: { field: "rate", type: "quantitative", title: `rate, KL (${NATS})`, scale: { zero: false } },
     y: {
@@ -63,11 +70,11 @@ function rateDistortion(runs: ComparedRunData[]): ChartFigure | Skipped {
     layer: [
       {
         mark: { type: "point", filled: true, size: 80 },
-        encoding: { ...position, color: CONFIG(names) },
+        encoding: { ...position, color: byGroup(runs) },
       },
       {
         mark: { type: "text", align: "left", dx: 7, dy: -7, fontSize: 11 },
-        encoding: { ...position, text: { field: "config", type: "nominal" } },
+        encoding: { ...position, text: { field: "label", type: "nominal" } },
       },
     ],
   };
@@ -78,7 +85,7 @@ function rateDistortion(runs: ComparedRunData[]): ChartFigure | Skipped {
       "p(z)), in nats per example; −ELBO is their sum, so runs on a line of slope −1 have " +
       "the same ELBO. Runs without a posterior (ae) have no rate and are not drawn.",
     spec,
-    rows,
+    rows: rows.map((row, i) => ({ ...row, label: labels[i] })),
     stages: ["evaluate"],
   };
 }
@@ -88,9 +95,12 @@ function elboCurves(runs: ComparedRunData[]): ChartFigure | Skipped {
   const rows = runs.filter((run) => run.config.model.kind !== "ae").flatMap((run) =>
     run.history.flatMap((row) => {
       const [recon, kl] = [num(row, "recon"), num(row, "kl")];
-      return recon === null || kl === null
-        ? []
-        : [{ config: run.config.name, epoch: num(row, "epoch"), negElbo: recon + kl }];
+      return recon === null || kl === null ? [] : [{
+        config: run.config.name,
+        group: run.group,
+        epoch: num(row, "epoch"),
+        negElbo: recon + kl,
+      }];
     })
   );
   if (rows.length === 0) return { id, title, skipped: "no run has an ELBO (all are ae)" };
@@ -113,7 +123,7 @@ function logVarCurves(runs: ComparedRunData[]): ChartFigure | Skipped {
         .map((c) => num(row, c)).filter((v): v is number => v !== null);
       if (values.length === 0) return [];
       const meanLogVar = values.reduce((a, b) => a + b, 0) / values.length;
-      return [{ config: run.config.name, epoch: num(row, "epoch"), meanLogVar }];
+      return [{ config: run.config.name, group: run.group, epoch: num(row, "epoch"), meanLogVar }];
     })
   );
   if (rows.length === 0) return { id, title, skipped: "no run has an encoder variance" };
@@ -151,7 +161,8 @@ function perEpoch(
     encoding: {
       x: EPOCH,
       y: { field, type: "quantitative", title: yTitle, scale: { zero } },
-      color: CONFIG(runs.map((r) => r.config.name)),
+      color: byGroup(runs),
+      detail: { field: "config", type: "nominal" },
     },
   };
 }
@@ -163,6 +174,7 @@ function klPerDimension(runs: ComparedRunData[]): ChartFigure | Skipped {
       const kl = num(row, "kl");
       return kl === null ? [] : [{
         config: run.config.name,
+        group: run.group,
         rank: i + 1,
         dim: num(row, "dim"),
         kl,
@@ -179,7 +191,7 @@ function klPerDimension(runs: ComparedRunData[]): ChartFigure | Skipped {
       x: { field: "rank", type: "ordinal", title: "latent dimension, ranked by KL" },
       xOffset: { field: "config", type: "nominal", sort: runs.map((r) => r.config.name) },
       y: { field: "kl", type: "quantitative", title: `KL (${NATS})` },
-      color: CONFIG(runs.map((r) => r.config.name)),
+      color: byGroup(runs),
       tooltip: [{ field: "config" }, { field: "dim" }, { field: "kl" }, { field: "active" }],
     },
   };

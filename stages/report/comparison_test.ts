@@ -1,6 +1,6 @@
 import { configSchema } from "../../pipeline/config_schema.ts";
 import { assertEquals } from "../../pipeline/test_assert.ts";
-import { type ComparedRun, comparisonTable, objective } from "./comparison.ts";
+import { type ComparedRun, comparisonTable, objective, seedSummaryTable } from "./comparison.ts";
 import { cellText } from "./document.ts";
 import type { EvalMetrics } from "./inputs.ts";
 
@@ -56,8 +56,13 @@ Deno.test("comparison rows: numbers from metrics.json, n/a where a model has non
     train: { negElbo: null },
   } as unknown as EvalMetrics;
   const runs: ComparedRun[] = [
-    { config: config("vae", {}), evaluateKey: "a".repeat(64), metrics: vae },
-    { config: config("ae", { model: { kind: "ae" } }), evaluateKey: "b".repeat(64), metrics: ae },
+    { config: config("vae", {}), group: "vae", evaluateKey: "a".repeat(64), metrics: vae },
+    {
+      config: config("ae", { model: { kind: "ae" } }),
+      group: "ae",
+      evaluateKey: "b".repeat(64),
+      metrics: ae,
+    },
   ];
   const table = comparisonTable(runs);
   const rows = table.rows.map((row) =>
@@ -73,4 +78,34 @@ Deno.test("comparison rows: numbers from metrics.json, n/a where a model has non
   assertEquals(rows[1].distortion, "80.00");
   assertEquals(rows[1]["log p(x) IW"], "n/a");
   assertEquals(rows[1].objective, "reconstruction only (ae)");
+});
+
+Deno.test("seed summary: mean ± sample sd per config, only when a config has several runs", () => {
+  const run = (name: string, group: string, seed: number, negElbo: number): ComparedRun => ({
+    config: config(name, { seed }),
+    group,
+    evaluateKey: "c".repeat(64),
+    metrics: {
+      likelihood: "bernoulli",
+      units: "nats per example",
+      test: { negElbo, distortion: negElbo - 5, rate: 5, activeUnits: 2, latentDim: 2 },
+      train: {},
+    },
+  });
+  assertEquals(seedSummaryTable([run("a", "a", 0, 100), run("b", "b", 0, 90)]), null);
+  const table = seedSummaryTable([
+    run("vae-seed0", "vae", 0, 100),
+    run("vae-seed1", "vae", 1, 102),
+    run("vae-seed2", "vae", 2, 107),
+    run("ae", "ae", 0, 90),
+  ])!;
+  const rows = table.rows.map((row) =>
+    Object.fromEntries(row.map((cell, i) => [table.columns[i], cellText(cell)]))
+  );
+  // Mean 103, sample variance ((−3)² + (−1)² + 4²) / 2 = 13, sd √13 = 3.61.
+  assertEquals(rows[0]["−ELBO"], "103.00 ± 3.61");
+  assertEquals(rows[0]["rate (KL)"], "5.00 ± 0.00");
+  assertEquals(rows[0].seeds, "0, 1, 2");
+  assertEquals(rows[1]["−ELBO"], "90.00");
+  assertEquals(rows[1]["sample acc. (%)"], "n/a");
 });

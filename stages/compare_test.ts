@@ -1,34 +1,15 @@
 import { join } from "node:path";
 import { sha256 } from "../pipeline/hash.ts";
-import { testContext, withTempDir } from "../pipeline/stage_testing.ts";
+import { withTempDir } from "../pipeline/stage_testing.ts";
 import { listFiles } from "../pipeline/store.ts";
 import { readCsv } from "../pipeline/table.ts";
 import { assert_, assertEquals, assertIncludes } from "../pipeline/test_assert.ts";
-import { compare, type CompareParams } from "./compare.ts";
+import { compare } from "./compare.ts";
 import { pngSize } from "./report/test_png.ts";
-import { type FixtureOptions, writeFixtures } from "./report/test_fixtures.ts";
+import { compareContext } from "./report/test_fixtures.ts";
 import { vegaLiteErrors, warningsOf } from "./report/test_vega.ts";
 
 const CHARTS = ["rate_distortion", "elbo_curves", "log_var_curves", "kl_per_dimension"];
-
-/** Fixture runs under `root`, one per entry, wired as the compare stage's inputs. */
-async function compareContext(
-  root: string,
-  runs: Record<string, FixtureOptions & { group?: string }>,
-) {
-  const params: CompareParams = { runs: [] };
-  const inputs: Record<string, string> = {}, inputKeys: Record<string, string> = {};
-  for (const [name, options] of Object.entries(runs)) {
-    const fixture = await writeFixtures(join(root, name), { size: 8, ...options });
-    params.runs.push({ name, group: options.group ?? name, config: { ...fixture.config, name } });
-    for (const stage of ["train", "evaluate"]) {
-      inputs[`${stage}:${name}`] = fixture.inputs[stage];
-      // Distinct per run, as real keys are, so provenance can be checked run by run.
-      inputKeys[`${stage}:${name}`] = sha256(`${stage}:${name}`);
-    }
-  }
-  return await testContext(params, { inputs, inputKeys, dir: root });
-}
 
 Deno.test("compare: one row per run, valid figures whose provenance names every run", async () => {
   await withTempDir(async (root) => {

@@ -10,7 +10,8 @@ import { pathToFileURL } from "node:url";
 import { testContext } from "../pipeline/stage_testing.ts";
 import { assert_, assertEquals } from "../pipeline/test_assert.ts";
 import { report } from "../stages/report.ts";
-import { writeFixtures } from "../stages/report/test_fixtures.ts";
+import { compare } from "../stages/compare.ts";
+import { compareContext, writeFixtures } from "../stages/report/test_fixtures.ts";
 
 const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
 const FLAGS = [
@@ -174,21 +175,61 @@ async function inspect(page: string, screenshot: string, profile: string) {
   }
 }
 
-Deno.test("report in headless Chromium: every figure drawn, offline, no errors", async () => {
-  const root = await Deno.makeTempDir({ prefix: "report-browser-" });
+/**
+ * Open the page, check that every figure is drawn at a real size, with its full key on hover,
+ * that no request left the file system and that nothing was logged as an error or warning.
+ */
+async function checkPage(
+  page: string,
+  root: string,
+  ids: string[],
+  caption: (id: string) => string,
+): Promise<void> {
+  const screenshot = join(root, `${ids.length}-figures.png`);
+  const { figures, events } = await inspect(page, screenshot, join(root, "profile"));
+  assertEquals(figures.map((f: Json) => f.id), ids);
+  for (const f of figures) {
+    assert_(f.width > 100 && f.height > 100, `${f.id} is drawn ${f.width}×${f.height}`);
+    if (f.kind === "svg") assert_(f.marks > 20, `${f.id} has only ${f.marks} marks`);
+    else assert_(f.kind === "img" && f.decoded, `${f.id}: image not decoded`);
+    assertEquals(f.caption, caption(f.id), `${f.id}: full key on hover`);
+  }
+  const requests = events.filter((e) => e.method === "Network.requestWillBeSent")
+    .map((e) => e.params.request.url as string);
+  assertEquals(requests.filter((url) => !url.startsWith("file://")), [], "non-file requests");
+  // The page itself and every image grid, each a file:// load.
+  const images = figures.filter((f: Json) => f.kind === "img").length;
+  assert_(requests.length >= 1 + images, `only ${requests.length} requests seen`);
+  const errors = events.filter((e) =>
+    e.method === "Runtime.exceptionThrown" ||
+    (e.method === "Runtime.consoleAPICalled" && ["error", "warning"].includes(e.params.type)) ||
+    (e.method === "Log.entryAdded" && ["error", "warning"].includes(e.params.entry.level)) ||
+    e.method === "Network.loadingFailed"
+  );
+  assertEquals(errors, [], "console errors or failed loads");
+  assert_((await Deno.stat(screenshot)).size > 10_000, "screenshot is empty");
+}
+
+/** A temp dir kept (with its screenshot) when the test fails or REPORT_BROWSER_KEEP is set. */
+async function inTempDir(prefix: string, fn: (root: string) => Promise<void>): Promise<void> {
+  const root = await Deno.makeTempDir({ prefix });
   let passed = false;
   try {
+    await fn(root);
+    passed = true;
+  } finally {
+    if (passed && !Deno.env.get("REPORT_BROWSER_KEEP")) {
+      await Deno.remove(root, { recursive: true });
+    } else console.log(`page and screenshot kept in ${root}`);
+  }
+}
+
+Deno.test("report in headless Chromium: every figure drawn, offline, no errors", async () => {
+  await inTempDir("report-browser-", async (root) => {
     const fixture = await writeFixtures(join(root, "inputs"));
     const ctx = await testContext({ config: fixture.config }, { ...fixture, dir: root });
     await report(ctx);
-    const screenshot = join(ctx.outDir, "screenshot.png");
-    const { figures, events } = await inspect(
-      join(ctx.outDir, "index.html"),
-      screenshot,
-      join(root, "profile"),
-    );
-
-    assertEquals(figures.map((f: Json) => f.id), [
+    const ids = [
       "training_curves",
       "log_var_over_epochs",
       "kl_per_dimension",
@@ -198,30 +239,25 @@ Deno.test("report in headless Chromium: every figure drawn, offline, no errors",
       "prior_samples",
       "class_samples",
       "traversal",
-    ]);
-    for (const f of figures) {
-      assert_(f.width > 100 && f.height > 100, `${f.id} is drawn ${f.width}×${f.height}`);
-      if (f.kind === "svg") assert_(f.marks > 20, `${f.id} has only ${f.marks} marks`);
-      else assert_(f.kind === "img" && f.decoded, `${f.id}: image not decoded`);
-      assertEquals(f.caption, fixture.inputKeys.prepare, `${f.id}: full key on hover`);
-    }
+    ];
+    await checkPage(join(ctx.outDir, "index.html"), root, ids, () => fixture.inputKeys.prepare);
+  });
+});
 
-    const requests = events.filter((e) => e.method === "Network.requestWillBeSent")
-      .map((e) => e.params.request.url as string);
-    assertEquals(requests.filter((url) => !url.startsWith("file://")), [], "non-file requests");
-    assert_(requests.length >= 5, `only ${requests.length} requests seen`);
-    const errors = events.filter((e) =>
-      e.method === "Runtime.exceptionThrown" ||
-      (e.method === "Runtime.consoleAPICalled" && ["error", "warning"].includes(e.params.type)) ||
-      (e.method === "Log.entryAdded" && ["error", "warning"].includes(e.params.entry.level)) ||
-      e.method === "Network.loadingFailed"
-    );
-    assertEquals(errors, [], "console errors or failed loads");
-    assert_((await Deno.stat(screenshot)).size > 10_000, "screenshot is empty");
-    passed = true;
-  } finally {
-    if (passed && !Deno.env.get("REPORT_BROWSER_KEEP")) {
-      await Deno.remove(root, { recursive: true });
-    } else console.log(`report and screenshot kept in ${root}`);
-  }
+Deno.test("comparison in headless Chromium: every figure drawn, offline, no errors", async () => {
+  await inTempDir("compare-browser-", async (root) => {
+    const ctx = await compareContext(root, { vae: { kind: "vae" }, cvae: {}, ae: { kind: "ae" } });
+    await compare(ctx);
+    const ids = [
+      "rate_distortion",
+      "elbo_curves",
+      "log_var_curves",
+      "kl_per_dimension",
+      "prior_samples",
+    ];
+    // The caption's first key is the first run's, of the stage the figure's data came from.
+    const first = (id: string) =>
+      ctx.inputKeys[["elbo_curves", "log_var_curves"].includes(id) ? "train:vae" : "evaluate:vae"];
+    await checkPage(join(ctx.outDir, "index.html"), root, ids, first);
+  });
 });

@@ -43,7 +43,8 @@ export async function runComparison(
   }));
   const planned = await planStage(compareStage, { runs }, inputs, env);
   // A comparison draws nothing at random; the seed is recorded only because every run has one.
-  const subject = { name: `comparison of ${runs.map((r) => r.name).join(", ")}`, seed: 0 };
+  const groups = [...new Set(runs.map((r) => r.group))];
+  const subject = { name: `comparison of ${groups.join(", ")}`, seed: 0 };
   const result = await runStage(subject, planned, dirs, env, force);
   return { key: result.key, dir: result.dir };
 }

@@ -51,7 +51,6 @@ export const compare: StageFn<CompareParams> = async (ctx) => {
 
   const summary = comparisonTable(runs);
   const overSeeds = seedSummaryTable(runs);
-  const names = runs.map((r) => r.config.name);
   const tables = [table(summary), ...(overSeeds ? [table(overSeeds)] : [])];
   const notes = comparisonNotes(runs).map(text);
   const blocks: Block[] = [
@@ -63,7 +62,7 @@ export const compare: StageFn<CompareParams> = async (ctx) => {
     heading("Runs"),
     table(runsTable(ctx)),
   ];
-  const doc = { title: `Comparison: ${names.join(", ")}`, blocks };
+  const doc = { title: `Comparison: ${configNames(ctx).join(", ")}`, blocks };
   await Deno.writeTextFile(join(ctx.outDir, "index.html"), renderHtml(doc));
   await Deno.writeTextFile(join(ctx.outDir, "README.md"), renderMarkdown(doc));
   // The table and its notes alone, for the terminal and for pasting into a paper or README.
@@ -97,11 +96,18 @@ async function readRun(
 
 /** The keys of every run's artifact of the given stages: `evaluate:vae`, `evaluate:cvae`, … */
 function provenance(ctx: StageContext<CompareParams>, stages: string[]): Provenance {
-  const names = ctx.params.runs.map((r) => r.name);
-  const keys = names.flatMap((name) =>
+  const keys = ctx.params.runs.flatMap(({ name }) =>
     stages.map((stage) => [`${stage}:${name}`, ctx.inputKeys[`${stage}:${name}`]])
   );
-  return { config: `comparison of ${names.join(", ")}`, stages: Object.fromEntries(keys) };
+  return {
+    config: `comparison of ${configNames(ctx).join(", ")}`,
+    stages: Object.fromEntries(keys),
+  };
+}
+
+/** The compared configs, each once however many seeds it ran under. */
+function configNames(ctx: StageContext<CompareParams>): string[] {
+  return [...new Set(ctx.params.runs.map((r) => r.group))];
 }
 
 /** The first prior samples of every run, one row per config (same image size needed). */

@@ -17,11 +17,11 @@ const PROJECT_ROOT = resolve(new URL("..", import.meta.url).pathname);
 const STAGE_NAMES = STAGES.map((s) => s.name);
 const USAGE = `usage:
   deno task run <config.yaml>... [--force [stage]]  run every stage, reusing cached ones
-  deno task report <config.yaml>                  render the report from cached artifacts only
-  deno task compare <config.yaml>... [--name n]   cached runs side by side: table and figures
-  deno task status <config.yaml>                  show each stage: cached, or stale and why
-  deno task verify <config.yaml> [stage]          re-run stages and compare with the cache
-  deno task trace <figure file>                   print a figure's lineage
+  deno task report <config.yaml>...                 render reports from cached artifacts only
+  deno task compare <config.yaml>... [--name n]     cached runs side by side: table and figures
+  deno task status <config.yaml>...                 each stage: cached, or stale and why
+  deno task verify <config.yaml>... [stage]         re-run stages and compare with the cache
+  deno task trace <figure file>                     print a figure's lineage
 options:
   --artifacts <dir>   artifact store (default: artifacts/ in the project)
   --reports <dir>     where reports are copied (default: reports/ in the project)
@@ -98,7 +98,8 @@ async function compare(
   args: ReturnType<typeof parseCommandLine>,
 ): Promise<number> {
   const envFor = (path: string) => runEnv(store, graph, path);
-  const forced = args.force === "all" || args.force.has("compare");
+  // `--force` re-renders the comparison itself; the runs it reads are never re-run here.
+  const forced = args.force === "all";
   const { dir } = await runComparison(configs, STAGES, COMPARE_STAGE, envFor, forced);
   write("\n" + await Deno.readTextFile(join(dir, "comparison.md")) + "\n");
   const published = await publishReport(dir, args.reports, args.name ?? "comparison");

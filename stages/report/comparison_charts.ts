@@ -53,8 +53,7 @@ function rateDistortion(runs: ComparedRunData[]): ChartFigure | Skipped {
   });
   if (rows.length === 0) return { id, title, skipped: "no run has a rate (KL)" };
   // One label per config: its name beside its first run (seeds would pile up labels).
-  const labelled = new Set<string>();
-  const labels = rows.map((r) => labelled.has(r.group) ? "" : (labelled.add(r.group), r.group));
+  const isFirst = (group: string, i: number) => rows.findIndex((r) => r.group === group) === i;
   const position = {
     x: { field: "rate", type: "quantitative", title: `rate, KL (${NATS})`, scale: { zero: false } },
     y: {
@@ -85,7 +84,7 @@ function rateDistortion(runs: ComparedRunData[]): ChartFigure | Skipped {
       "p(z)), in nats per example; −ELBO is their sum, so runs on a line of slope −1 have " +
       "the same ELBO. Runs without a posterior (ae) have no rate and are not drawn.",
     spec,
-    rows: rows.map((row, i) => ({ ...row, label: labels[i] })),
+    rows: rows.map((row, i) => ({ ...row, label: isFirst(row.group, i) ? row.group : "" })),
     stages: ["evaluate"],
   };
 }

@@ -38,6 +38,9 @@ export function comparisonCharts(runs: ComparedRunData[]): (ChartFigure | Skippe
   return [rateDistortion(runs), elboCurves(runs), logVarCurves(runs), klPerDimension(runs)];
 }
 
+/** 1–2–5 ticks: a symlog axis left to itself labels only the far end. */
+const RATE_TICKS = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
+
 function rateDistortion(runs: ComparedRunData[]): ChartFigure | Skipped {
   const id = "rate_distortion", title = "Rate and distortion";
   const rows = runs.flatMap((run) => {
@@ -55,7 +58,15 @@ function rateDistortion(runs: ComparedRunData[]): ChartFigure | Skipped {
   // One label per config: its name beside its first run (seeds would pile up labels).
   const isFirst = (group: string, i: number) => rows.findIndex((r) => r.group === group) === i;
   const position = {
-    x: { field: "rate", type: "quantitative", title: `rate, KL (${NATS})`, scale: { zero: false } },
+    // Symlog: a collapsed run (rate ≈ 0) and one without a regularizer (hundreds of nats)
+    // fit on one axis without squeezing the rest together.
+    x: {
+      field: "rate",
+      type: "quantitative",
+      title: `rate, KL (${NATS})`,
+      scale: { type: "symlog" },
+      axis: { values: RATE_TICKS.filter((t) => t <= 1.2 * Math.max(...rows.map((r) => r.rate))) },
+    },
     y: {
       field: "distortion",
       type: "quantitative",

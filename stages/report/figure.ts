@@ -71,13 +71,20 @@ function captionParts(provenance: Provenance): string[] {
   return [`config ${provenance.config}`, ...keys];
 }
 
+const MAX_CAPTION_KEYS = 8;
+
 /**
  * The caption as subtitle lines of at most `width` characters (a comparison names many
  * runs; one long line would widen the figure far beyond its plot). Parts are never split.
  */
 export function captionLines(provenance: Provenance, width = 72): string[] {
+  const parts = captionParts(provenance);
+  // Past a few keys a subtitle stops being readable: it names where the keys are instead.
+  if (parts.length > MAX_CAPTION_KEYS + 1) {
+    return [parts[0], `${parts.length - 1} artifacts: their keys are in this spec's usermeta`];
+  }
   const lines: string[] = [];
-  for (const part of captionParts(provenance)) {
+  for (const part of parts) {
     const last = lines.at(-1);
     if (last !== undefined && last.length + 3 + part.length <= width) {
       lines[lines.length - 1] = `${last} · ${part}`;

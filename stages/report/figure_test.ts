@@ -66,6 +66,16 @@ Deno.test("captionLines wraps a long caption between parts, never inside one", (
   );
 });
 
+Deno.test("captionLines names where the keys are when there are too many to read", () => {
+  const stages = Object.fromEntries(
+    Array.from({ length: 12 }, (_, i) => [`evaluate:run${i}`, "e".repeat(64)]),
+  );
+  assertEquals(captionLines({ config: "comparison of twelve", stages }), [
+    "config comparison of twelve",
+    "12 artifacts: their keys are in this spec's usermeta",
+  ]);
+});
+
 Deno.test("figureSpec adds schema, data, provenance and a subtitle, keeping the spec", () => {
   const full = figureSpec(
     { ...SPEC, title: { text: "T", subtitle: "kept" } },

@@ -41,9 +41,14 @@ export async function planStages(
   env: RunEnv,
 ): Promise<PlannedStage[]> {
   const planned: PlannedStage[] = [];
+  const skipped = new Set<string>();
   for (const spec of stages) {
+    if (spec.when && !spec.when(config)) {
+      skipped.add(spec.name);
+      continue;
+    }
     const inputs: Record<string, string> = {};
-    for (const upstream of spec.after) {
+    for (const upstream of spec.after.filter((name) => !skipped.has(name))) {
       const found = planned.find((p) => p.spec.name === upstream);
       if (!found) throw new Error(`stage ${spec.name} needs ${upstream}, which comes later`);
       inputs[upstream] = found.key;
@@ -133,7 +138,10 @@ export async function runPlan(
     if (cachedOnly.has(stage.spec.name)) await requireCached(stage, env, config.name);
     const forced = force === "all" || force.has(stage.spec.name);
     const inputs = Object.fromEntries(
-      stage.spec.after.map((name) => [name, results.find((r) => r.stage === name)!.dir]),
+      Object.keys(stage.keyInputs.inputs).map((name) => [
+        name,
+        results.find((r) => r.stage === name)!.dir,
+      ]),
     );
     results.push(await runStage(config, stage, inputs, env, forced));
   }

@@ -160,6 +160,19 @@ Deno.test("a data file joins the key by its config key and bytes, not by where i
   assertNotEquals(await key(b), inA, "new bytes change the key");
 });
 
+Deno.test("a stage that does not run for a config leaves the plan and its dependents' keys", async () => {
+  const project = await makeProject();
+  const env = await project.makeEnv();
+  const [first, second] = project.stages;
+  const onlyForSeedSeven = { ...first, when: (c: ResolvedConfig) => c.seed === 7 };
+  const plan = await planStages(config(), [onlyForSeedSeven, second], env);
+  assertEquals(plan.map((p) => p.spec.name), ["second"]);
+  assertEquals(plan[0].keyInputs.inputs, {});
+  const withFirst = await planStages(config({ seed: 7 }), [onlyForSeedSeven, second], env);
+  assertEquals(withFirst.map((p) => p.spec.name), ["first", "second"]);
+  assertEquals(Object.keys(withFirst[1].keyInputs.inputs), ["first"]);
+});
+
 Deno.test("a second run is all cache hits and writes nothing", async () => {
   const project = await makeProject();
   const env = await project.makeEnv();

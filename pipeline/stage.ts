@@ -37,8 +37,13 @@ export interface StageSpec {
   name: string;
   /** The stage's module; its transitive project imports form its code fingerprint. */
   module: URL;
-  /** Upstream stages whose artifact keys feed this one. */
+  /**
+   * Upstream stages whose artifact keys feed this one. An upstream stage that does not run
+   * for the config (see `when`) is left out, so it joins neither the inputs nor the key.
+   */
   after: string[];
+  /** Whether the stage runs for this config at all (default: always). */
+  when?: (config: ResolvedConfig) => boolean;
   /** The part of the config this stage's results depend on, and nothing else. */
   params: (config: ResolvedConfig) => unknown;
   /** Files outside the project the stage reads (data sets); their bytes join the key. */

@@ -16,7 +16,7 @@ export async function verifyPlan(
   let mismatches = 0;
   for (const stage of selected) {
     const inputs: Record<string, string> = {};
-    for (const upstream of stage.spec.after) {
+    for (const upstream of Object.keys(stage.keyInputs.inputs)) {
       inputs[upstream] = await cachedDir(plan.find((p) => p.spec.name === upstream)!, env);
     }
     const cached = await env.store.lookup(stage.spec.name, stage.key);

@@ -21,6 +21,8 @@ export const STAGES: StageSpec[] = [
     name: "classify",
     module: new URL("./classify.ts", import.meta.url),
     after: ["prepare"],
+    // The judge of class-conditional samples: only a conditional model has any.
+    when: (c) => c.model.kind === "cvae-prior" || c.model.kind === "cvae-concat",
     params: (c) => ({ seed: c.seed, backend: c.backend, classifier: c.classifier }),
     load: () => import("./classify.ts").then((m) => m.classify as StageFn),
   },

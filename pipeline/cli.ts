@@ -1,7 +1,8 @@
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { COMPARE_STAGE, STAGES } from "../stages/registry.ts";
-import { type ComparedConfig, parseSeeds, runComparison, withSeeds } from "./comparison.ts";
+import { runComparison } from "./comparison.ts";
+import { type ConfigRun, parseSeeds, withSeeds } from "./seeds.ts";
 import { loadConfig } from "./config.ts";
 import { UserError } from "./errors.ts";
 import { readModuleGraph } from "./fingerprint.ts";
@@ -40,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   // Every config is loaded before anything runs, so a typo in the last one costs nothing.
-  const loaded: ComparedConfig[] = [];
+  const loaded: ConfigRun[] = [];
   for (const path of args.targets) loaded.push({ path, config: await loadConfig(path) });
   const configs = withSeeds(loaded, args.seeds);
   const graph = await readModuleGraph(new URL("../stages/registry.ts", import.meta.url));
@@ -92,7 +93,7 @@ function runEnv(store: ArtifactStore, graph: RunEnv["graph"], configPath: string
 
 /** Render the comparison of cached runs, print its table and publish it to reports/. */
 async function compare(
-  configs: ComparedConfig[],
+  configs: ConfigRun[],
   store: ArtifactStore,
   graph: RunEnv["graph"],
   args: ReturnType<typeof parseCommandLine>,

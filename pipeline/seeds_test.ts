@@ -1,5 +1,5 @@
 import { configSchema } from "./config_schema.ts";
-import { parseSeeds, withSeeds } from "./comparison.ts";
+import { parseSeeds, withSeeds } from "./seeds.ts";
 import { assertEquals, assertIncludes, assertThrows } from "./test_assert.ts";
 
 Deno.test("--seeds parses distinct non-negative integers and names what is wrong", () => {

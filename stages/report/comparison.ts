@@ -124,7 +124,8 @@ export function comparisonNotes(runs: ComparedRun[]): string[] {
         "knows the class: they are not on the scale of an unconditional model's log p(x).",
       ]
       : []),
-    ...(seedSummaryTable(runs)
+    // Some config ran under several seeds: the seed summary table is there.
+    ...(new Set(runs.map((r) => r.group)).size < runs.length
       ? [
         "Over seeds: mean ± sample standard deviation of each config's runs. A seed changes " +
         "every random draw of a run — the train/test split, the initial weights, the batches, " +

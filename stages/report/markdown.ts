@@ -25,7 +25,7 @@ const cellMarkdown = (value: Cell): string => {
     : escape(text);
 };
 
-export function markdownTable({ columns, align = [], rows }: Table): string {
+function markdownTable({ columns, align = [], rows }: Table): string {
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
   const rule = columns.map((_, i) => align[i] === "right" ? "---:" : "---");
   return [

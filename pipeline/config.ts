@@ -1,15 +1,48 @@
-import { basename, dirname, extname, relative, resolve } from "node:path";
-import { type Document, isMap, LineCounter, parseDocument } from "yaml";
+import { basename, dirname, extname, resolve } from "node:path";
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseAllDocuments,
+} from "yaml";
 import type { z } from "zod";
-import { configSchema, type ResolvedConfig } from "./config_schema.ts";
+import { excerpt, formatSize, KiB, readBoundedFile, showPath } from "./bounded_read.ts";
+import { configSchema, knownLabels, type ResolvedConfig } from "./config_schema.ts";
 import { UserError } from "./errors.ts";
+import { nameProblem } from "./names.ts";
 import { closestWord } from "./did_you_mean.ts";
+import { type DataShape, memoryProblem } from "./limits.ts";
 
 export type { ResolvedConfig } from "./config_schema.ts";
+
+/**
+ * Limits on a config file, checked before its values are looked at: a config is a few lines
+ * of YAML, so anything past these is a wrong file or an attack, and fails with one line.
+ */
+export const CONFIG_LIMITS = {
+  /**
+   * Bytes per file: the shipped ones are under 1 KiB. Not more, because the yaml parser
+   * needs about 4 s per MiB of tiny tokens (`[1,1,1,…`) on these machines.
+   */
+  maxBytes: 256 * KiB,
+  /** Nesting of mappings and lists (the schema itself is 3 deep). */
+  maxDepth: 32,
+  /** Alias expansions (the `yaml` package's guard against "billion laughs"). */
+  maxAliasCount: 100,
+  /** Files in one `extends` chain (which, together, hold at most maxBytes). */
+  maxChain: 16,
+  /** Mappings, lists and values in one file (a full config has about 60). */
+  maxNodes: 10_000,
+};
 
 /** One YAML file of an `extends` chain, kept so errors can point at the line that set a value. */
 interface ConfigFile {
   path: string;
+  text: string;
   doc: Document;
   lines: LineCounter;
 }
@@ -18,15 +51,62 @@ type Path = (string | number)[];
 
 /**
  * Read a YAML config, follow its `extends:` chain, overlay it on the typed defaults and
- * validate it. Every failure is a UserError of one line: file, line, YAML path, value, fix.
+ * validate it, then check the memory the run would need. Every failure is a UserError of one
+ * line: file, line, YAML path, a short escaped excerpt of the value, and the fix.
  */
 export async function loadConfig(path: string): Promise<ResolvedConfig> {
+  return (await loadConfigWithFiles(path)).config;
+}
+
+/** loadConfig, and the absolute paths of the files it read (the `extends` chain, root first). */
+export async function loadConfigWithFiles(
+  path: string,
+): Promise<{ config: ResolvedConfig; files: string[] }> {
+  checkConfigName(path, undefined);
   const chain: ConfigFile[] = [];
   const raw = await readChain(resolve(path), chain);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new UserError(describeIssue(parsed.error.issues[0], raw, chain));
   const name = parsed.data.name ?? basename(path, extname(path));
-  return { ...parsed.data, name };
+  const unsafe = parsed.data.name === undefined ? nameProblem(name) : undefined;
+  if (unsafe) {
+    throw new UserError(
+      `${showPath(resolve(path))}: the file name makes the config's name ${excerpt(name)}, ` +
+        `which ${unsafe}; set \`name:\` in the config or rename the file`,
+    );
+  }
+  const config = { ...parsed.data, name };
+  const problem = memoryProblem(config, dataShape(config));
+  if (problem) throw new UserError(`${locate(chain, problem.yamlPath)}: ${problem.message}`);
+  return { config, files: chain.map((file) => file.path) };
+}
+
+/**
+ * The data's shape as far as the config tells it. IDX and CSV files are not read here: the
+ * estimate assumes 28×28 images and 10 classes for them, and prepare checks the real images
+ * against MAX_INPUT_PIXELS and the memory budget before it writes.
+ */
+function dataShape(config: ResolvedConfig): DataShape {
+  const { data } = config;
+  const labels = knownLabels(data);
+  const numClasses = data.classes ? new Set(data.classes).size : labels?.length ?? 10;
+  const inputDim = data.source === "synthetic" ? data.synthetic.size ** 2 : 28 * 28;
+  const available = data.source === "mnist"
+    ? 10_000
+    : data.source === "synthetic"
+    ? data.synthetic.count
+    : 0; // unknown until read: prepare checks the data's own size
+  const limited = (data.limit.train ?? Infinity) + (data.limit.test ?? Infinity);
+  return { inputDim, numClasses, examples: Math.min(available, limited) };
+}
+
+/** Configs are .yaml/.yml files: `extends: /etc/passwd` or a device is refused unread. */
+function checkConfigName(path: string, at: string | undefined): void {
+  const ext = extname(path).toLowerCase();
+  if (ext === ".yaml" || ext === ".yml") return;
+  const fix = "a config is a YAML file ending in .yaml or .yml";
+  if (at) throw new UserError(`${at}: extends must name a config, got ${excerpt(path)}; ${fix}`);
+  throw new UserError(`${showPath(path)}: not a .yaml or .yml file; ${fix}`);
 }
 
 /** Load `path` and its ancestors (root first into `chain`), returning the merged plain object. */
@@ -34,56 +114,289 @@ async function readChain(
   path: string,
   chain: ConfigFile[],
   seen: string[] = [],
+  referrer?: string,
+  read = { bytes: 0 },
 ): Promise<Record<string, unknown>> {
   if (seen.includes(path)) {
-    const cycle = [...seen, path].map(display).join(" → ");
+    const cycle = [...seen, path].map(showPath).join(" → ");
     throw new UserError(
-      `${display(seen.at(-1)!)}: extends forms a cycle: ${cycle}; remove one link`,
+      `${showPath(seen.at(-1)!)}: extends forms a cycle: ${cycle}; remove one link`,
     );
   }
-  const file = await readYaml(path, seen.at(-1));
-  const own = (file.doc.toJS() ?? {}) as Record<string, unknown>;
+  if (seen.length >= CONFIG_LIMITS.maxChain) {
+    throw new UserError(
+      `${referrer}: extends makes a chain of more than ${CONFIG_LIMITS.maxChain} configs; ` +
+        `flatten some of them`,
+    );
+  }
+  const file = await readYaml(path, referrer);
+  read.bytes += file.text.length;
+  if (read.bytes > CONFIG_LIMITS.maxBytes) {
+    throw new UserError(
+      `${showPath(path)}: the extends chain holds more than ${
+        formatSize(CONFIG_LIMITS.maxBytes)
+      } ` +
+        `of YAML, the limit for one config; a config is a few lines`,
+    );
+  }
+  const own = toPlain(file);
   const { extends: parentRef, ...values } = resolvePaths(own, dirname(path));
   let base: Record<string, unknown> = {};
   if (parentRef !== undefined) {
-    if (typeof parentRef !== "string") {
+    const at = where(file, ["extends"]);
+    if (typeof parentRef !== "string" || parentRef === "") {
       throw new UserError(
-        `${where(file, ["extends"])}: extends must be a path to another config, got ${
-          JSON.stringify(parentRef)
-        }`,
+        `${at}: extends must be a path to another config, got ${shownValue(parentRef)}`,
       );
     }
-    base = await readChain(resolve(dirname(path), parentRef), chain, [...seen, path]);
+    // deno-lint-ignore no-control-regex
+    if (parentRef.length > 4096 || /[\u0000-\u001f\u007f]/.test(parentRef)) {
+      const what = parentRef.length > 4096
+        ? `must be a path of at most 4096 characters, got ${parentRef.length}: `
+        : "must be a file path without control characters, got ";
+      throw new UserError(`${at}: extends ${what}${excerpt(parentRef)}`);
+    }
+    checkConfigName(parentRef, at);
+    base = await readChain(resolve(dirname(path), parentRef), chain, [...seen, path], at, read);
   }
   chain.push(file);
   return deepMerge(base, values);
 }
 
+/** Read, decode and parse one config file under CONFIG_LIMITS; `referrer` is "file:line". */
 async function readYaml(path: string, referrer?: string): Promise<ConfigFile> {
+  const bytes = await readBoundedFile(path, {
+    maxBytes: CONFIG_LIMITS.maxBytes,
+    what: "config",
+    ...(referrer ? { yamlPath: "extends", referrer } : {}),
+    fix: referrer ? "fix the extends path" : "check the config path",
+  });
+  const shown = showPath(path);
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    const via = referrer ? ` (extended by ${display(referrer)})` : "";
-    const reason = error instanceof Deno.errors.NotFound ? "no such file" : String(error);
-    throw new UserError(`${display(path)}${via}: cannot read config: ${reason}`);
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new UserError(`${shown}: is not UTF-8 text; a config is a YAML text file`);
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const first = doc.errors[0];
-    const { line, col } = lines.linePos(first.pos[0]);
-    const message = first.message.split("\n")[0].replace(/:$/, "");
-    throw new UserError(`${display(path)}:${line}:${col}: invalid YAML: ${message}`);
-  }
-  if (doc.contents !== null && !isMap(doc.contents)) {
+  // deno-lint-ignore no-control-regex
+  const control = text.search(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/);
+  if (control >= 0) {
+    const code = text.charCodeAt(control).toString(16).padStart(2, "0");
     throw new UserError(
-      `${display(path)}: a config must be a mapping of keys (like "model: {latentDim: 2}"), got ${
-        JSON.stringify(doc.toJS())
-      }`,
+      `${shown}:${position(text, control)}: holds the control character 0x${code}; ` +
+        `a config is YAML text (is this the right file?)`,
     );
   }
-  return { path, doc, lines };
+  const deep = deepNesting(text, CONFIG_LIMITS.maxDepth);
+  if (deep !== null) {
+    throw new UserError(
+      `${shown}:${position(text, deep)}: invalid YAML: nests deeper than ` +
+        `${CONFIG_LIMITS.maxDepth} levels; a config needs 3`,
+    );
+  }
+  const docs = parseAllDocuments(text, {
+    lineCounter: lines,
+    // The YAML 1.2 core schema and nothing else: no !!js/…, !!binary, !!set or custom tags.
+    schema: "core",
+    customTags: [],
+    resolveKnownTags: false,
+    merge: false,
+    uniqueKeys: false, // the yaml package's check is quadratic: shapeProblem checks instead
+    stringKeys: true,
+    prettyErrors: false,
+    logLevel: "silent",
+  });
+  const at = (offset: number) => `${shown}:${position(text, offset)}`;
+  if (docs.length > 1) {
+    throw new UserError(
+      `${at(docs[1].range[0])}: invalid YAML: more than one document (---); keep one per file`,
+    );
+  }
+  const doc = docs[0];
+  const problems = doc ? [...doc.errors, ...doc.warnings] : [];
+  if (problems.length > 0) {
+    const first = problems[0];
+    throw new UserError(`${at(first.pos[0])}: invalid YAML: ${yamlReason(first)}`);
+  }
+  if (!doc || doc.contents === null) {
+    throw new UserError(
+      `${shown}: the config is empty; write the settings to change (\`extends: base.yaml\` to ` +
+        `start from the shared settings, or \`{}\` for the built-in defaults)`,
+    );
+  }
+  if (!isMap(doc.contents)) {
+    const kind = isSeq(doc.contents)
+      ? "a list"
+      : isScalar(doc.contents)
+      ? "a single value"
+      : "not a mapping";
+    throw new UserError(
+      `${shown}: a config must be a mapping of keys (like "model: {latentDim: 2}"), got ${kind}`,
+    );
+  }
+  const problem = shapeProblem(doc.contents);
+  if (problem) throw new UserError(`${at(problem.offset)}: ${problem.message}`);
+  return { path, text, doc, lines };
+}
+
+/**
+ * A quick scan, before the YAML parser sees the text, for flow collections (`[[[…`, `{a: {…`)
+ * or compact block lists (`- - - …`) nested past `max`: the parser takes seconds on a
+ * megabyte of them. Quoted scalars and comments are skipped; the exact depth is checked on
+ * the parsed document. Returns the offset where the nesting passes `max`, or null.
+ */
+function deepNesting(text: string, max: number): number | null {
+  let flow = 0;
+  let prev = "\n"; // the last character that is not a space or tab
+  let dashes = 0; // "- " indicators since the start of the line, for compact nested lists
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "\n") {
+      prev = c;
+      dashes = 0;
+      continue;
+    }
+    if (c === " " || c === "\t") continue;
+    const startsToken = "\n:[{,-?".includes(prev);
+    if (c === "#" && (i === 0 || " \t\n".includes(text[i - 1]))) {
+      const end = text.indexOf("\n", i);
+      i = end < 0 ? text.length : end - 1;
+      continue;
+    }
+    if ((c === '"' || c === "'") && startsToken) {
+      i = closingQuote(text, i);
+      prev = c;
+      continue;
+    }
+    if (c === "[" || c === "{") flow++;
+    if (c === "]" || c === "}") flow = Math.max(0, flow - 1);
+    if (c === "-" && (prev === "\n" || prev === "-") && " \t\n".includes(text[i + 1] ?? "\n")) {
+      dashes++;
+    }
+    if (flow > max || dashes > max) return i;
+    prev = c;
+  }
+  return null;
+}
+
+/** The offset of the quote that closes the quoted scalar opened at `start` (or the end). */
+function closingQuote(text: string, start: number): number {
+  const quote = text[start];
+  for (let i = start + 1; i < text.length; i++) {
+    if (quote === '"' && text[i] === "\\") i++;
+    else if (text[i] === quote) {
+      if (quote === "'" && text[i + 1] === "'") i++;
+      else return i;
+    }
+  }
+  return text.length;
+}
+
+/** A yaml error or warning as a short reason: no source excerpt, no multi-line context. */
+function yamlReason(error: { code: string; message: string }): string {
+  if (error.code === "TAG_RESOLVE_FAILED") {
+    return "tags (!!js/…, !!binary, !foo) are not allowed; write a plain value";
+  }
+  if (error.code === "RESOURCE_EXHAUSTION") {
+    return `nests too deeply (more than ${CONFIG_LIMITS.maxDepth} levels are refused)`;
+  }
+  const message = error.message.split("\n")[0].replace(/:$/, "");
+  return message.length > 120 ? message.slice(0, 120) + "…" : message;
+}
+
+/**
+ * Walk the parsed YAML (aliases not followed) for what the schema cannot see: too many
+ * nodes, nesting deeper than CONFIG_LIMITS.maxDepth, duplicate keys, and `__proto__` keys,
+ * which would reach object prototypes. Iterative, so no input can exhaust the stack.
+ */
+function shapeProblem(root: Node): { offset: number; message: string } | null {
+  const stack: [Node, number][] = [[root, 1]];
+  let nodes = 0;
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (++nodes > CONFIG_LIMITS.maxNodes) {
+      return {
+        offset: node.range?.[0] ?? 0,
+        message: `holds more than ${CONFIG_LIMITS.maxNodes.toLocaleString("en")} values; ` +
+          `a config needs a few dozen (is this the right file?)`,
+      };
+    }
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth > CONFIG_LIMITS.maxDepth) {
+      return {
+        offset: node.range?.[0] ?? 0,
+        message: `invalid YAML: nests deeper than ${CONFIG_LIMITS.maxDepth} levels; a config ` +
+          `needs 3`,
+      };
+    }
+    const keys = new Set<unknown>();
+    for (let i = node.items.length - 1; i >= 0; i--) {
+      const item = node.items[i];
+      if (!isMap(node)) {
+        stack.push([item as Node, depth + 1]);
+        continue;
+      }
+      // deno-lint-ignore no-explicit-any
+      const pair = item as any;
+      const key = isScalar(pair.key) ? pair.key.value : undefined;
+      if (key === "__proto__") {
+        return { offset: pair.key.range?.[0] ?? 0, message: "unknown key __proto__: remove it" };
+      }
+      if (pair.value) stack.push([pair.value, depth + 1]);
+      if (key === undefined) continue;
+      if (keys.has(key)) {
+        // Report the later of the two, as the parser would: walk back to its position.
+        const later = node.items.findLast((p) => isScalar(p.key) && p.key.value === key);
+        return {
+          // deno-lint-ignore no-explicit-any
+          offset: (later?.key as any)?.range?.[0] ?? 0,
+          message: `invalid YAML: duplicate key ${excerpt(String(key), 40)}; keep one`,
+        };
+      }
+      keys.add(key);
+    }
+  }
+  return null;
+}
+
+/** The document as plain JS, with the alias-expansion guard turned into one located line. */
+function toPlain(file: ConfigFile): Record<string, unknown> {
+  try {
+    return file.doc.toJS({ maxAliasCount: CONFIG_LIMITS.maxAliasCount }) as Record<
+      string,
+      unknown
+    >;
+  } catch (error) {
+    if (!(error instanceof ReferenceError || error instanceof RangeError)) throw error;
+    throw new UserError(
+      `${showPath(file.path)}:${position(file.text, firstAlias(file.doc) ?? 0)}: invalid YAML: ` +
+        `aliases expand too much (over ${CONFIG_LIMITS.maxAliasCount}); write the values out`,
+    );
+  }
+}
+
+function firstAlias(doc: Document): number | undefined {
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isAlias(node)) return node.range?.[0];
+    // Pushed last to first, so the first alias in the file is found first.
+    const items = isMap(node) ? node.items.map((p) => p.value) : isSeq(node) ? node.items : [];
+    for (let i = items.length - 1; i >= 0; i--) stack.push(items[i]);
+  }
+  return undefined;
+}
+
+/** "line:col" (1-based) of an offset in `text`. */
+function position(text: string, offset: number): string {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return `${line}:${offset - start + 1}`;
 }
 
 /** Config keys that hold file paths: relative ones are relative to the file that sets them. */
@@ -101,7 +414,9 @@ function resolvePaths(values: Record<string, unknown>, dir: string): Record<stri
     const parent = valueAt(out, path.slice(0, -1));
     const last = path.at(-1)!;
     if (isPlainObject(parent) && typeof parent[last] === "string") {
-      parent[last] = resolve(dir, parent[last] as string);
+      // A NUL byte would make resolve() and later Deno calls throw: the schema reports it.
+      const value = parent[last] as string;
+      if (!value.includes("\0")) parent[last] = resolve(dir, value);
     }
   }
   return out;
@@ -114,8 +429,15 @@ export function deepMerge(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) {
-    const prior = out[key];
-    out[key] = isPlainObject(prior) && isPlainObject(value) ? deepMerge(prior, value) : value;
+    const prior = Object.hasOwn(out, key) ? out[key] : undefined;
+    const merged = isPlainObject(prior) && isPlainObject(value) ? deepMerge(prior, value) : value;
+    // defineProperty, not assignment: a key named __proto__ stays a key (and is rejected).
+    Object.defineProperty(out, key, {
+      value: merged,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }
@@ -130,19 +452,41 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, chain: ConfigFile[
     const key = issue.keys[0];
     const path = [...issue.path, key] as Path;
     const valid = validKeysAt(issue.path as Path);
-    const guess = closestWord(key, valid);
+    const guess = key.length <= 100 ? closestWord(key, valid) : undefined;
     const fix = guess ? `did you mean "${guess}"?` : `valid keys here: ${valid.join(", ")}`;
     return `${locate(chain, path)}: unknown key ${dotted(path)}: ${fix}`;
   }
   const path = issue.path as Path;
   const got = valueAt(raw, path);
-  const shown = got === undefined ? "nothing" : JSON.stringify(got);
-  return `${locate(chain, path)}: ${dotted(path)} ${expectation(issue, got)}, got ${shown}`;
+  return `${locate(chain, path)}: ${dotted(path)} ${expectation(issue, got)}, got ${
+    shownAt(chain, path, got)
+  }`;
+}
+
+/** A value for a message: JSON, or the YAML source for what JSON cannot show (.nan, 1e400). */
+function shownAt(chain: ConfigFile[], path: Path, got: unknown): string {
+  if (typeof got === "number" && !Number.isFinite(got)) {
+    for (let i = chain.length - 1; i >= 0; i--) {
+      if (!chain[i].doc.hasIn(path)) continue;
+      // deno-lint-ignore no-explicit-any
+      const range = (chain[i].doc.getIn(path, true) as any)?.range;
+      if (range) return excerpt(chain[i].text.slice(range[0], range[1]).trim(), 40).slice(1, -1);
+    }
+    return String(got);
+  }
+  return shownValue(got);
+}
+
+function shownValue(got: unknown): string {
+  return got === undefined ? "nothing" : excerpt(got);
 }
 
 function expectation(issue: z.core.$ZodIssue, got: unknown): string {
   switch (issue.code) {
     case "invalid_type":
+      if (typeof got === "number" && !Number.isFinite(got)) {
+        return `must be a finite ${issue.expected === "int" ? "integer" : "number"}`;
+      }
       return `must be ${article(issue.expected)}`;
     case "too_small":
     case "too_big": {
@@ -156,7 +500,7 @@ function expectation(issue: z.core.$ZodIssue, got: unknown): string {
     }
     case "invalid_value": {
       const options = issue.values.map((v) => JSON.stringify(v));
-      const guess = typeof got === "string"
+      const guess = typeof got === "string" && got.length <= 100
         ? closestWord(got, issue.values.map(String))
         : undefined;
       const hint = guess ? ` (did you mean "${guess}"?)` : "";
@@ -188,8 +532,10 @@ function validKeysAt(path: Path): string[] {
   // deno-lint-ignore no-explicit-any
   let schema: any = configSchema;
   for (const step of [...path, null]) {
-    while (["default", "prefault", "optional", "nullable"].includes(schema._zod.def.type)) {
-      schema = schema._zod.def.innerType;
+    while (
+      ["default", "prefault", "optional", "nullable", "pipe"].includes(schema._zod.def.type)
+    ) {
+      schema = schema._zod.def.innerType ?? schema._zod.def.in;
     }
     if (step === null) break;
     schema = schema._zod.def.shape?.[step] ?? schema._zod.def.element;
@@ -206,7 +552,7 @@ function locate(chain: ConfigFile[], path: Path): string {
       if (depth === 0 || chain[i].doc.hasIn(prefix)) return where(chain[i], prefix);
     }
   }
-  return display(chain.at(-1)!.path);
+  return showPath(chain.at(-1)!.path);
 }
 
 function where(file: ConfigFile, path: Path): string {
@@ -214,8 +560,8 @@ function where(file: ConfigFile, path: Path): string {
   const node: any = path.length ? file.doc.getIn(path, true) : undefined;
   const pair = path.length ? keyNode(file, path) : undefined;
   const offset = pair?.range?.[0] ?? node?.range?.[0];
-  if (offset === undefined) return display(file.path);
-  return `${display(file.path)}:${file.lines.linePos(offset).line}`;
+  if (offset === undefined) return showPath(file.path);
+  return `${showPath(file.path)}:${file.lines.linePos(offset).line}`;
 }
 
 /** The YAML node of the key itself, so the line points at `batchSize:` rather than its value. */
@@ -231,18 +577,17 @@ function keyNode(file: ConfigFile, path: Path) {
 function valueAt(value: unknown, path: Path): unknown {
   let node = value;
   for (const step of path) {
-    if (node === null || typeof node !== "object") return undefined;
+    if (node === null || typeof node !== "object" || !Object.hasOwn(node, step)) return undefined;
     node = (node as Record<string | number, unknown>)[step];
   }
   return node;
 }
 
+/** "model.hidden[1]"; a long or odd key is shown as a short escaped excerpt. */
 function dotted(path: Path): string {
-  return path.map((p, i) => typeof p === "number" ? `[${p}]` : i ? `.${p}` : p).join("");
-}
-
-/** Paths relative to the working directory read best in one-line errors. */
-function display(path: string): string {
-  const rel = relative(Deno.cwd(), path);
-  return rel.startsWith("..") ? path : rel;
+  return path.map((p, i) => {
+    if (typeof p === "number") return `[${p}]`;
+    const key = /^[A-Za-z0-9_-]{1,40}$/.test(p) ? p : excerpt(p, 40);
+    return i ? `.${key}` : key;
+  }).join("");
 }

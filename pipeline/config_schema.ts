@@ -1,33 +1,59 @@
 import { z } from "zod";
+import { MAX_NAME_LENGTH, SAFE_NAME } from "./names.ts";
 
 /**
  * Every setting the pipeline knows, with its typed default. This file is the one
  * place defaults live: YAML only overrides them, and an unknown key is an error.
+ *
+ * Every number has a range that reflects what can run on these machines (2 cores, a few
+ * GiB), so a typo like `latentDim: 1e9` is a one-line error, not an allocation failure an
+ * hour later. The ranges are per key; pipeline/limits.ts then checks the memory the whole
+ * combination needs. Non-finite values (.nan, .inf, 1e400) are never numbers here.
  */
 
 const positiveInt = z.int().positive();
 const fraction = z.number().gt(0).lt(1);
+/** Epochs: 100,000 passes over even a tiny data set is days of CPU here. */
+const MAX_EPOCHS = 100_000;
+/** A batch of 65,536 is more than any data set this pipeline reads in one step. */
+const MAX_BATCH = 65_536;
+/** Layer widths: 16,384 wide already means 784×16,384 ≈ 13M weights per layer. */
+const MAX_WIDTH = 16_384;
+/** Dense MLPs deeper than 8 layers do not train well here and are a likely typo. */
+const MAX_LAYERS = 8;
+/** Example counts: more than any data set read here (mnist 10k, Fashion-MNIST 70k). */
+const MAX_EXAMPLES = 10_000_000;
+/** Loss weights beyond 10^6 only overflow float32 losses. */
+const MAX_WEIGHT = 1e6;
+
+/** A file path from a config: one line, no NUL, no longer than any OS accepts. */
+const filePath = z.string().min(1).max(4096).refine(
+  // deno-lint-ignore no-control-regex
+  (path) => !/[\u0000-\u001f\u007f]/.test(path),
+  "must be a file path without control characters (NUL, newline, …)",
+);
+const layers = z.array(z.int().positive().max(MAX_WIDTH)).max(MAX_LAYERS);
 
 const idxSource = z.strictObject({
   /** Path to the training images (IDX3, gzipped or not). */
-  trainImages: z.string().min(1),
-  trainLabels: z.string().min(1),
+  trainImages: filePath,
+  trainLabels: filePath,
   /** Optional test files; without them the train files are split by `testFraction`. */
-  testImages: z.string().min(1).optional(),
-  testLabels: z.string().min(1).optional(),
+  testImages: filePath.optional(),
+  testLabels: filePath.optional(),
 });
 
 const csvSource = z.strictObject({
   /** A CSV with a header row: one label column and one column per pixel. */
-  path: z.string().min(1),
-  labelColumn: z.string().min(1).default("label"),
-  /** Pixel values must lie in [0, pixelMax]; they are divided by it into [0, 1]. */
-  pixelMax: z.number().positive().default(1),
+  path: filePath,
+  labelColumn: z.string().min(1).max(256).default("label"),
+  /** Pixel values must lie in [0, pixelMax]; they are divided by it into [0, 1]. (≤ 2^32.) */
+  pixelMax: z.number().positive().max(2 ** 32).default(1),
 });
 
 const syntheticSource = z.strictObject({
-  /** Number of images in all (train + test). */
-  count: positiveInt.default(2000),
+  /** Number of images in all (train + test); a million 28×28 images is 3 GiB of float32. */
+  count: positiveInt.max(1_000_000).default(2000),
   /** Side length in pixels. */
   size: z.union([z.literal(8), z.literal(28)]).default(8),
   /** Number of classes (distinct shapes). */
@@ -46,12 +72,15 @@ export const dataSchema = z.strictObject({
   /** none: keep grey levels; static: threshold once; dynamic: Bernoulli-sample each epoch in training. */
   binarize: z.enum(["none", "static", "dynamic"]).default("none"),
   threshold: fraction.default(0.5),
-  /** Keep only these classes (labels are kept as they are, not renumbered). */
-  classes: z.array(z.int().min(0).max(255)).min(1).nullable().default(null),
+  /**
+   * Keep only these classes (labels are kept as they are, not renumbered). A whole config
+   * needs at least 2 distinct ones (checked below, in configSchema).
+   */
+  classes: z.array(z.int().min(0).max(255)).min(1).max(256).nullable().default(null),
   /** Keep at most this many examples per split (a seeded, stratified subset). */
   limit: z.strictObject({
-    train: positiveInt.nullable().default(null),
-    test: positiveInt.nullable().default(null),
+    train: positiveInt.max(MAX_EXAMPLES).nullable().default(null),
+    test: positiveInt.max(MAX_EXAMPLES).nullable().default(null),
   }).prefault({}),
 });
 
@@ -62,15 +91,17 @@ export const modelSchema = z.strictObject({
    * ae: the same nets with no noise and no regularizer.
    */
   kind: z.enum(["vae", "cvae-prior", "cvae-concat", "ae"]).default("vae"),
-  latentDim: positiveInt.default(2),
-  hidden: z.array(positiveInt).default([256]),
+  /** ≤ 1024: far past any latent space this pipeline studies (its plots use 2). */
+  latentDim: positiveInt.max(1024).default(2),
+  /** Encoder widths (the decoder mirrors them): ≤ 8 layers of ≤ 16,384 units. */
+  hidden: layers.default([256]),
   activation: z.enum(["tanh", "relu", "elu", "sigmoid"]).default("tanh"),
   /** bernoulli: sigmoid outputs, BCE from logits. gaussian: N(x; decoder mean, σ²). */
   likelihood: z.enum(["bernoulli", "gaussian"]).default("bernoulli"),
   gaussian: z.strictObject({
     /** fixed: σ stays at `sigma`; learned: one log σ² for all pixels, initialised from `sigma`. */
     variance: z.enum(["fixed", "learned"]).default("fixed"),
-    sigma: z.number().positive().default(0.1),
+    sigma: z.number().positive().max(1000).default(0.1),
   }).prefault({}),
 });
 
@@ -80,62 +111,69 @@ export const lossSchema = z.strictObject({
    * separate-l2: wMu·‖μ‖² + wSigma·‖log σ²‖² (eq. 3). none: reconstruction only.
    */
   regularizer: z.enum(["kl", "split-kl", "separate-l2", "none"]).default("kl"),
-  beta: z.number().min(0).default(1),
-  wMu: z.number().min(0).default(1),
-  wSigma: z.number().min(0).default(1),
+  beta: z.number().min(0).max(MAX_WEIGHT).default(1),
+  wMu: z.number().min(0).max(MAX_WEIGHT).default(1),
+  wSigma: z.number().min(0).max(MAX_WEIGHT).default(1),
   /** Ramp the regularizer weight linearly from 0 to full over this many epochs. */
-  warmupEpochs: z.int().min(0).default(0),
-  /** Per-dimension floor λ (nats) under the KL term (Kingma et al. 2016); 0 = off. */
-  freeBits: z.number().min(0).default(0),
+  warmupEpochs: z.int().min(0).max(MAX_EPOCHS).default(0),
+  /** Per-dimension floor λ (nats) under the KL term (Kingma et al. 2016); 0 = off. ≤ 1000. */
+  freeBits: z.number().min(0).max(1000).default(0),
 });
 
 export const trainSchema = z.strictObject({
-  epochs: positiveInt.default(20),
-  batchSize: positiveInt.default(100),
-  learningRate: z.number().positive().default(1e-3),
+  epochs: positiveInt.max(MAX_EPOCHS).default(20),
+  batchSize: positiveInt.max(MAX_BATCH).default(100),
+  /** Adam steps beyond 10 only diverge. */
+  learningRate: z.number().positive().max(10).default(1e-3),
   beta1: z.number().min(0).lt(1).default(0.9),
   beta2: z.number().min(0).lt(1).default(0.999),
-  epsilon: z.number().positive().default(1e-7),
+  epsilon: z.number().positive().max(1).default(1e-7),
   /** Fraction of the train split held out for validation (0 = none). */
   validationFraction: z.number().min(0).lt(1).default(0),
   /** Stop after this many epochs without a better validation loss (null = never). */
-  patience: positiveInt.nullable().default(null),
+  patience: positiveInt.max(MAX_EPOCHS).nullable().default(null),
   /** Which weights to keep: the last epoch's, or the best validation epoch's. */
   keep: z.enum(["last", "best-validation"]).default("last"),
 });
 
 export const classifierSchema = z.strictObject({
   /** Hidden layer widths of the MLP (relu) that labels images for conditional sample accuracy. */
-  hidden: z.array(positiveInt).default([128]),
-  epochs: positiveInt.default(5),
-  batchSize: positiveInt.default(100),
-  learningRate: z.number().positive().default(1e-3),
+  hidden: layers.default([128]),
+  epochs: positiveInt.max(MAX_EPOCHS).default(5),
+  batchSize: positiveInt.max(MAX_BATCH).default(100),
+  learningRate: z.number().positive().max(10).default(1e-3),
 });
 
 export const evaluateSchema = z.strictObject({
-  /** Sample counts K of the importance-weighted bound on log p(x). */
-  iwK: z.array(positiveInt).min(1).default([1, 10, 100, 1000]),
+  /**
+   * Sample counts K of the importance-weighted bound on log p(x): K ≤ 100,000 (each example
+   * costs K decoder passes), at most 16 of them.
+   */
+  iwK: z.array(positiveInt.max(100_000)).min(1).max(16).default([1, 10, 100, 1000]),
   /** Test examples (a seeded, stratified subset) for the IW bound: K = 1000 is costly. */
-  iwExamples: positiveInt.default(500),
+  iwExamples: positiveInt.max(100_000).default(500),
   /** Rows (example × sample pairs) per network pass: bounds the memory of every pass. */
-  batchSize: positiveInt.default(5000),
-  /** Test examples (seeded, stratified) whose posteriors form q(z) in the mutual information. */
-  miExamples: positiveInt.default(2000),
-  /** Test images shown beside their reconstructions. */
-  reconstructions: positiveInt.default(16),
-  /** Decoded draws from the prior (prior_samples.npy). */
-  priorSamples: positiveInt.default(100),
+  batchSize: positiveInt.max(1_000_000).default(5000),
+  /**
+   * Test examples (seeded, stratified) whose posteriors form q(z) in the mutual information.
+   * The estimate is O(n²·latentDim) time, so at most 20,000.
+   */
+  miExamples: positiveInt.max(20_000).default(2000),
+  /** Test images shown beside their reconstructions (a report figure: ≤ 1000). */
+  reconstructions: positiveInt.max(1000).default(16),
+  /** Decoded draws from the prior (prior_samples.npy), ≤ 10,000. */
+  priorSamples: positiveInt.max(10_000).default(100),
   /** Samples per class that the classifier labels (CVAEs: conditional sample accuracy). */
-  samplesPerClass: positiveInt.default(100),
-  /** Of those, how many per class go into class_samples.npy. */
-  classSampleImages: positiveInt.default(10),
-  /** Points per side of the latent traversal grid. */
-  gridSize: z.int().min(2).default(15),
+  samplesPerClass: positiveInt.max(10_000).default(100),
+  /** Of those, how many per class go into class_samples.npy (a figure: ≤ 100). */
+  classSampleImages: positiveInt.max(100).default(10),
+  /** Points per side of the latent traversal grid (a figure: ≤ 100, so ≤ 10,000 images). */
+  gridSize: z.int().min(2).max(100).default(15),
 });
 
 export const configSchema = z.strictObject({
   /** Report and log name; defaults to the config file's base name. Not part of any key. */
-  name: z.string().regex(/^[A-Za-z0-9._-]+$/).optional(),
+  name: z.string().max(MAX_NAME_LENGTH).regex(SAFE_NAME).optional(),
   /** Every random draw in every stage derives from this. */
   seed: z.int().min(0).max(2 ** 31 - 1).default(0),
   /** The tfjs backend: wasm is the fast one here; cpu is the pure-JS reference. */
@@ -170,7 +208,72 @@ export const configSchema = z.strictObject({
       message: "needs a validation split: set train.validationFraction > 0",
     });
   }
+  checkClasses(config.data, ctx);
 });
+
+/**
+ * The labels a source is known to hold before it is read: mnist's digits, synthetic's
+ * 0..classes-1. IDX and CSV files are checked when prepare reads them, before it writes.
+ */
+export function knownLabels(data: z.output<typeof dataSchema>): number[] | null {
+  if (data.source === "mnist") return Array.from({ length: 10 }, (_, i) => i);
+  if (data.source === "synthetic") {
+    return Array.from({ length: data.synthetic.classes }, (_, i) => i);
+  }
+  return null;
+}
+
+/**
+ * Everything about classes that can fail before prepare writes: training one-hot encodes
+ * labels (tf.oneHot needs depth ≥ 2), so a run needs 2 distinct classes; a listed class the
+ * source cannot have is a typo; a per-split limit below the class count drops classes.
+ */
+function checkClasses(data: z.output<typeof dataSchema>, ctx: z.RefinementCtx): void {
+  const known = knownLabels(data);
+  const listed = data.classes;
+  if (listed) {
+    const seen = new Set<number>();
+    listed.forEach((label, i) => {
+      if (seen.has(label)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["data", "classes", i],
+          message: "repeats a class listed before it: list each class once",
+        });
+      }
+      seen.add(label);
+      if (known && !known.includes(label)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["data", "classes", i],
+          message: `is not a class of data.source ${data.source} (it has ${known[0]}–${
+            known.at(-1)
+          }): fix data.classes`,
+        });
+      }
+    });
+    if (seen.size < 2) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["data", "classes"],
+        message: "must list at least 2 distinct classes (training one-hot encodes labels), " +
+          "or be left out to keep them all",
+      });
+    }
+  }
+  const count = listed ? new Set(listed).size : known?.length;
+  if (count === undefined) return;
+  for (const split of ["train", "test"] as const) {
+    const limit = data.limit[split];
+    if (limit !== null && limit < count) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["data", "limit", split],
+        message: `must be ≥ ${count} to keep one example of each of the ${count} classes`,
+      });
+    }
+  }
+}
 
 export type ResolvedConfig = z.output<typeof configSchema> & { name: string };
 export type DataParams = z.output<typeof dataSchema>;

@@ -2,15 +2,16 @@ import { join } from "node:path";
 import { loadConfig } from "./config.ts";
 import { UserError } from "./errors.ts";
 import { assert_, assertEquals, assertIncludes, assertRejects } from "./test_assert.ts";
+import { tempDir } from "./stage_testing.ts";
 
 async function writeConfigs(files: Record<string, string>): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "config-test-" });
+  const dir = await tempDir("config-test-");
   for (const [name, text] of Object.entries(files)) await Deno.writeTextFile(join(dir, name), text);
   return dir;
 }
 
-Deno.test("an empty config resolves to the typed defaults, named after its file", async () => {
-  const dir = await writeConfigs({ "plain.yaml": "" });
+Deno.test("an empty mapping resolves to the typed defaults, named after its file", async () => {
+  const dir = await writeConfigs({ "plain.yaml": "{}\n" });
   const config = await loadConfig(join(dir, "plain.yaml"));
   assertEquals(config.name, "plain");
   assertEquals(config.seed, 0);
@@ -84,10 +85,10 @@ const BAD_CONFIGS: [string, Record<string, string>, string[]][] = [
   ["YAML syntax error", { "c.yaml": "model: [1, 2\n" }, ["c.yaml:", "invalid YAML"]],
   ["duplicate key", { "c.yaml": "seed: 1\nseed: 2\n" }, ["c.yaml:2:", "invalid YAML"]],
   ["a list at the top", { "c.yaml": "- 1\n- 2\n" }, ["c.yaml: a config must be a mapping"]],
-  ["missing file", {}, ["c.yaml: cannot read config: no such file"]],
+  ["missing file", {}, ["c.yaml: file not found; check the config path"]],
   ["missing parent", { "c.yaml": "extends: nope.yaml\n" }, [
-    "nope.yaml (extended by",
-    "no such file",
+    "nope.yaml: file not found (extends in ",
+    "c.yaml:1); fix the extends path",
   ]],
   ["extends cycle", { "c.yaml": "extends: d.yaml\n", "d.yaml": "extends: c.yaml\n" }, [
     "extends forms a cycle",

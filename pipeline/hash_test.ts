@@ -1,5 +1,6 @@
 import { assertEquals, assertNotEquals, assertThrows } from "./test_assert.ts";
 import { canonicalJson, hashFile, hashValue, sha256 } from "./hash.ts";
+import { tempFile } from "./stage_testing.ts";
 
 Deno.test("canonicalJson sorts keys at every depth, so key order never changes a hash", () => {
   const a = { b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } };
@@ -23,7 +24,7 @@ Deno.test("sha256 matches the published test vector", () => {
 });
 
 Deno.test("hashFile equals sha256 of the bytes and reports the size", async () => {
-  const path = await Deno.makeTempFile();
+  const path = await tempFile();
   const bytes = new Uint8Array(300_000).map((_, i) => i % 251);
   await Deno.writeFile(path, bytes);
   assertEquals(await hashFile(path), { sha256: sha256(bytes), size: bytes.length });

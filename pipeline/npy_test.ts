@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { decodeNpy, encodeNpy, readNpy, writeNpy } from "./npy.ts";
 import { UserError } from "./errors.ts";
+import { tempDir } from "./stage_testing.ts";
 
 const latin1 = (bytes: Uint8Array) => String.fromCharCode(...bytes);
 
@@ -110,7 +111,7 @@ Deno.test({
   name: "numpy loads the files we write",
   ignore: !numpy,
   async fn() {
-    const dir = await Deno.makeTempDir();
+    const dir = await tempDir();
     try {
       const f32 = Float32Array.from({ length: 24 }, (_, i) => i / 7 - 1);
       await writeNpy(join(dir, "a.npy"), f32, [2, 3, 4]);
@@ -143,7 +144,7 @@ Deno.test({
   name: "we read the files numpy writes, byte-identical to ours",
   ignore: !numpy,
   async fn() {
-    const dir = await Deno.makeTempDir();
+    const dir = await tempDir();
     try {
       await python(
         `

@@ -2,8 +2,11 @@ import { basename, join } from "node:path";
 import type { ResolvedConfig } from "./config_schema.ts";
 import { type CodeFingerprint, codeFingerprint, fingerprintDigest } from "./fingerprint.ts";
 import type { ModuleGraph } from "./fingerprint.ts";
+import { describeDiskError, withDiskErrors } from "./disk_errors.ts";
 import { UserError } from "./errors.ts";
-import { hashFile, hashValue } from "./hash.ts";
+import { DATA_MAX_BYTES, hashBoundedFile } from "./bounded_read.ts";
+import { hashValue } from "./hash.ts";
+import { noteResumePoint } from "./interrupt.ts";
 import { withLock } from "./lock.ts";
 import type { Progress } from "./progress.ts";
 import type { StageContext, StageSpec } from "./stage.ts";
@@ -85,7 +88,10 @@ export async function planStage(
 /**
  * sha256 of every external file a stage reads, named by the config key that points at it
  * (and the file name where one key names several): a checkout or data set moved elsewhere
- * keeps its keys, new bytes change them. A missing file fails before anything runs.
+ * keeps its keys, new bytes change them. A missing file, a device, a FIFO, a directory or a
+ * file over DATA_MAX_BYTES fails before anything runs, with one line that names the file, the
+ * config key and the config: the file is stat'ed before it is opened and streamed under the
+ * same limit the data readers use, so /dev/zero cannot hang `run`, `status` or `compare`.
  */
 async function hashExternalFiles(
   spec: StageSpec,
@@ -98,12 +104,14 @@ async function hashExternalFiles(
   const files: Record<string, string> = {};
   for (const { path, yamlPath } of refs) {
     const name = shared(yamlPath) ? `${yamlPath}: ${basename(path)}` : yamlPath;
-    try {
-      files[name] = (await hashFile(path)).sha256;
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-      throw new UserError(`${configPath}: ${yamlPath}: ${path} does not exist; fix the path`);
-    }
+    const hashed = await hashBoundedFile(path, {
+      maxBytes: DATA_MAX_BYTES,
+      what: "data file",
+      yamlPath,
+      referrer: configPath,
+      fix: `fix ${yamlPath} in ${configPath}`,
+    });
+    files[name] = hashed.sha256;
   }
   return files;
 }
@@ -164,7 +172,12 @@ export async function requireCached(stage: PlannedStage, env: RunEnv, configName
  */
 export type RunSubject = { name: string; seed: number };
 
-/** Reuse the stage's artifact if the store holds it intact, else run and publish it. */
+/**
+ * Reuse the stage's artifact if the store holds it intact, else run and publish it.
+ * The lookup comes first and takes no lock: a hit writes nothing, so a fully cached run
+ * works on a read-only store. A miss takes the lock and looks again inside it (the run we
+ * waited for may have just published the key). A full disk or a read-only store is one line.
+ */
 export async function runStage(
   config: RunSubject,
   stage: PlannedStage,
@@ -175,31 +188,46 @@ export async function runStage(
   const { store } = env;
   const { name } = stage.spec;
   const short = stage.key.slice(0, 8);
-  const locks = join(store.root, ".locks");
-  await Deno.mkdir(locks, { recursive: true });
-  const lockPath = join(locks, `${name}-${stage.key}.lock`);
-  const waiting = (pid: number) => env.log(`${name} ${short}  waiting for run ${pid}`);
-  return await withLock(lockPath, async () => {
+  // The lookup's verdict, and on a hit the status line and the result to return.
+  const lookUp = async () => {
     const started = performance.now();
-    if (!forced) {
-      const found = await store.lookup(name, stage.key);
-      if (found.state === "hit") {
-        const bytes = Object.values(found.manifest.files).reduce((n, f) => n + f.size, 0);
-        const took = formatDuration(performance.now() - started);
-        env.status(`${name.padEnd(8)} ${short}  cached  ${formatBytes(bytes)}  ${took}`);
-        return { stage: name, key: stage.key, dir: found.dir, cached: true };
+    const found = await store.lookup(name, stage.key);
+    if (found.state !== "hit") return { found };
+    const bytes = Object.values(found.manifest.files).reduce((n, f) => n + f.size, 0);
+    const took = formatDuration(performance.now() - started);
+    env.status(`${name.padEnd(8)} ${short}  cached  ${formatBytes(bytes)}  ${took}`);
+    const result: StageResult = { stage: name, key: stage.key, dir: found.dir, cached: true };
+    return { found, result };
+  };
+  if (!forced) {
+    const { result } = await lookUp();
+    if (result) return result;
+  }
+  const where = { root: store.root, stage: name, key: stage.key };
+  const locks = join(store.root, ".locks");
+  try {
+    await Deno.mkdir(locks, { recursive: true });
+  } catch (error) {
+    throw describeDiskError(error, { ...where, what: "its lock" }) ?? error;
+  }
+  const lockPath = store.lockPath(name, stage.key);
+  const say = ({ message }: { message: string }) => env.log(`${name} ${short}  ${message}`);
+  return await withDiskErrors(where, () =>
+    withLock(lockPath, async () => {
+      if (!forced) {
+        const { found, result } = await lookUp();
+        if (result) return result;
+        if (found.state === "corrupt") {
+          const aside = await store.quarantine(name, stage.key);
+          env.status(`${name.padEnd(8)} ${short}  corrupt (${found.reason}); moved to ${aside}`);
+        }
       }
-      if (found.state === "corrupt") {
-        const aside = await store.quarantine(name, stage.key);
-        env.status(`${name.padEnd(8)} ${short}  corrupt (${found.reason}); moved to ${aside}`);
-      }
-    }
-    const manifest = await execute(config, stage, inputs, env);
-    const bytes = Object.values(manifest.files).reduce((n, f) => n + f.size, 0);
-    const took = formatDuration(manifest.durationMs);
-    env.status(`${name.padEnd(8)} ${short}  ran in ${took}  ${formatBytes(bytes)}`);
-    return { stage: name, key: stage.key, dir: store.dir(name, stage.key), cached: false };
-  }, waiting);
+      const manifest = await execute(config, stage, inputs, env);
+      const bytes = Object.values(manifest.files).reduce((n, f) => n + f.size, 0);
+      const took = formatDuration(manifest.durationMs);
+      env.status(`${name.padEnd(8)} ${short}  ran in ${took}  ${formatBytes(bytes)}`);
+      return { stage: name, key: stage.key, dir: store.dir(name, stage.key), cached: false };
+    }, { onWait: say, onTakeOver: say }));
 }
 
 /** Run one stage into a fresh temp dir and publish it; on any failure nothing is published. */
@@ -217,6 +245,9 @@ export async function execute(
   await Deno.mkdir(workDir, { recursive: true });
   const startedAt = new Date();
   const runInfo: Record<string, unknown> = {};
+  // Where an interrupt would leave the stage, for the CLI's message (a verifying re-run
+  // never resumes); forgotten when the stage ends.
+  const label = `${stage.spec.name} ${stage.key.slice(0, 8)}`;
   try {
     const run = await stage.spec.load();
     const ctx: StageContext = {
@@ -229,6 +260,7 @@ export async function execute(
       log: env.log,
       record: (name, value) => runInfo[name] = value,
       progress: env.progress,
+      resumePoint: publish ? (where) => noteResumePoint(label, where) : undefined,
     };
     await run(ctx);
     const endedAt = new Date();
@@ -249,6 +281,7 @@ export async function execute(
     await Deno.remove(workDir, { recursive: true });
     return published;
   } finally {
+    noteResumePoint(label, null);
     await Deno.remove(outDir, { recursive: true }).catch(() => {});
     if (!publish) await Deno.remove(workDir, { recursive: true }).catch(() => {});
   }

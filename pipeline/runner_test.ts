@@ -8,13 +8,14 @@ import { explainChange, previousRun } from "./staleness.ts";
 import type { StageFn, StageSpec } from "./stage.ts";
 import { ArtifactStore, listFiles } from "./store.ts";
 import { assert_, assertEquals, assertIncludes, assertNotEquals } from "./test_assert.ts";
+import { tempDir } from "./stage_testing.ts";
 
 /**
  * A throwaway project with two stages: `first` imports helper_first.ts, `second` imports
  * helper_second.ts and consumes `first`'s output; unrelated.ts is imported by neither.
  */
 async function makeProject() {
-  const root = await Deno.makeTempDir({ prefix: "runner-test-" });
+  const root = await tempDir("runner-test-");
   const files: Record<string, string> = {
     "helper_first.ts": "export const scale = 2;\n",
     "helper_second.ts": "export const suffix = '!';\n",

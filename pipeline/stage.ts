@@ -27,6 +27,12 @@ export interface StageContext<P = unknown> {
   record: (name: string, value: unknown) => void;
   /** Start a progress indicator for `total` steps of a long loop. */
   progress: (label: string, total: number) => Progress;
+  /**
+   * Say where this stage would resume if interrupted now (`after epoch 3 of 30`), once a
+   * checkpoint in `workDir` makes that true; the CLI prints it on Ctrl-C or SIGTERM. Absent
+   * where resuming means nothing (a verifying re-run, a context built by hand in a test).
+   */
+  resumePoint?: (where: string) => void;
 }
 
 /** A stage is one async function that turns its inputs into files in `outDir`. */
@@ -50,4 +56,9 @@ export interface StageSpec {
   externalFiles?: (config: ResolvedConfig) => { path: string; yamlPath: string }[];
   /** Import the stage only when it runs, so cached runs never load tfjs. */
   load: () => Promise<StageFn>;
+  /**
+   * What is wrong with a resume point the stage left in its work dir (empty when intact),
+   * for `verify --check-hashes`; only stages that checkpoint have one.
+   */
+  checkWork?: (workDir: string) => Promise<string[]>;
 }

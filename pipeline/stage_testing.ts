@@ -14,8 +14,9 @@ export async function testContext<P>(
     dir?: string;
   } = {},
 ): Promise<StageContext<P> & { records: Record<string, unknown> }> {
-  const outDir = await Deno.makeTempDir({ dir: options.dir, prefix: "stage-out-" });
-  const workDir = await Deno.makeTempDir({ dir: options.dir, prefix: "stage-work-" });
+  const dir = options.dir ?? scratchDir();
+  const outDir = await Deno.makeTempDir({ dir, prefix: "stage-out-" });
+  const workDir = await Deno.makeTempDir({ dir, prefix: "stage-work-" });
   const records: Record<string, unknown> = {};
   return {
     params,
@@ -42,4 +43,35 @@ export async function withTempDir(
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+let scratch: string | undefined;
+
+/**
+ * One temp folder per test module, made on first use and removed when the module's tests
+ * end (the "unload" event), so a test that forgets to clean up still leaves nothing.
+ */
+export function scratchDir(): string {
+  if (scratch === undefined) {
+    const root = Deno.makeTempDirSync({ prefix: "test-scratch-" });
+    globalThis.addEventListener("unload", () => {
+      try {
+        Deno.removeSync(root, { recursive: true });
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
+    });
+    scratch = root;
+  }
+  return scratch;
+}
+
+/** A fresh temp folder inside this test module's scratch folder. */
+export function tempDir(prefix = "t-"): Promise<string> {
+  return Deno.makeTempDir({ dir: scratchDir(), prefix });
+}
+
+/** A fresh temp file inside this test module's scratch folder. */
+export function tempFile(suffix = ""): Promise<string> {
+  return Deno.makeTempFile({ dir: scratchDir(), suffix });
 }

@@ -1,7 +1,14 @@
 import { join, relative } from "node:path";
 import { hashFile } from "./hash.ts";
 import type { CodeFingerprint } from "./fingerprint.ts";
-import { processAlive } from "./lock.ts";
+import { describeDiskError, isReadOnly } from "./disk_errors.ts";
+import {
+  identityFromTag,
+  identityTag,
+  judgeLegacyPid,
+  judgeOwner,
+  type Liveness,
+} from "./process_identity.ts";
 
 /** Everything that determines a stage's results; its canonical JSON hashes to the key. */
 export interface KeyInputs {
@@ -111,18 +118,31 @@ export class ArtifactStore {
     return out.sort((a, b) => a.endedAt.localeCompare(b.endedAt));
   }
 
+  /** The lock a run holds while it computes this stage key. */
+  lockPath(stage: string, key: string): string {
+    return join(this.root, ".locks", `${stage}-${key}.lock`);
+  }
+
   /** Crash-surviving scratch space for one stage key (checkpoints to resume from). */
   workDir(stage: string, key: string): string {
     return join(this.root, ".work", `${stage}-${key}`);
   }
 
-  /** Same-disk scratch space, so publishing is a single atomic rename. */
+  /**
+   * Same-disk scratch space, so publishing is a single atomic rename. Its name carries the
+   * owner's identity (pid, start time, boot, pid namespace, host; see identityTag), so a
+   * later run can tell a dead run's leftovers from a live one's, even across pid reuse.
+   */
   async makeTempDir(stage: string, key: string): Promise<string> {
     const tmpRoot = join(this.root, ".tmp");
-    await Deno.mkdir(tmpRoot, { recursive: true });
-    // The pid in the name lets a later run tell a dead run's leftovers from a live one's.
-    const prefix = `${stage}-${key.slice(0, 8)}-pid${Deno.pid}-`;
-    return await Deno.makeTempDir({ dir: tmpRoot, prefix });
+    try {
+      await Deno.mkdir(tmpRoot, { recursive: true });
+      const prefix = `${stage}-${key.slice(0, 8)}-${identityTag()}-`;
+      return await Deno.makeTempDir({ dir: tmpRoot, prefix });
+    } catch (error) {
+      throw describeDiskError(error, { root: this.root, stage, key, what: "a temp dir" }) ??
+        error;
+    }
   }
 
   /** sha256 and size of every file a stage wrote, by relative path. */
@@ -140,20 +160,32 @@ export class ArtifactStore {
    * deleted, so the key never points at a mix of old and new files.
    */
   async publish(tempDir: string, manifest: Omit<Manifest, "files">): Promise<Manifest> {
-    const full: Manifest = { ...manifest, files: await this.hashFiles(tempDir) };
-    await Deno.writeTextFile(join(tempDir, MANIFEST), JSON.stringify(full, null, 2) + "\n");
-    const target = this.dir(manifest.stage, manifest.key);
-    await Deno.mkdir(join(this.root, manifest.stage), { recursive: true });
-    if (await pathExists(target)) {
-      const old = await this.makeTempDir(`replaced-${manifest.stage}`, manifest.key);
-      await Deno.remove(old);
-      await Deno.rename(target, old);
-      await Deno.rename(tempDir, target);
-      await Deno.remove(old, { recursive: true });
-    } else {
-      await Deno.rename(tempDir, target);
+    const { stage, key } = manifest;
+    try {
+      const full: Manifest = { ...manifest, files: await this.hashFiles(tempDir) };
+      await Deno.writeTextFile(join(tempDir, MANIFEST), JSON.stringify(full, null, 2) + "\n");
+      const target = this.dir(stage, key);
+      await Deno.mkdir(join(this.root, stage), { recursive: true });
+      if (await pathExists(target)) {
+        const old = await this.makeTempDir(`replaced-${stage}`, key);
+        await Deno.remove(old);
+        await Deno.rename(target, old);
+        try {
+          await Deno.rename(tempDir, target);
+        } catch (error) {
+          // Put the previous entry back, so a failed replace leaves the key as it was.
+          await Deno.rename(old, target).catch(() => {});
+          throw error;
+        }
+        // A leftover here is ours (tagged) and swept once we are gone.
+        await Deno.remove(old, { recursive: true }).catch(() => {});
+      } else {
+        await Deno.rename(tempDir, target);
+      }
+      return full;
+    } catch (error) {
+      throw describeDiskError(error, { root: this.root, stage, key }) ?? error;
     }
-    return full;
   }
 
   /** Move a bad entry out of the store's namespace so no later lookup can trust it. */
@@ -164,19 +196,52 @@ export class ArtifactStore {
     return aside;
   }
 
-  /** Remove temp dirs left by runs that died (kill -9, power loss); they were never trusted. */
-  async sweepTemp(): Promise<void> {
+  /**
+   * Remove temp dirs left by runs that provably died (kill -9, power loss, a reboot): by the
+   * rule of process_identity.ts, only this host's, this pid namespace's runs whose process
+   * is gone, reused or a zombie. A run elsewhere is never judged dead. Names of earlier
+   * versions (`-pid<N>-` only) keep the pid-only rule. Returns the names removed. On a
+   * read-only store it removes nothing and does not fail.
+   */
+  async sweepTemp(): Promise<string[]> {
     const tmpRoot = join(this.root, ".tmp");
+    const removed: string[] = [];
+    let entries: string[];
     try {
-      for await (const entry of Deno.readDir(tmpRoot)) {
-        const pid = Number(entry.name.match(/-pid(\d+)-/)?.[1]);
-        if (pid === Deno.pid || processAlive(pid)) continue;
-        await Deno.remove(join(tmpRoot, entry.name), { recursive: true });
-      }
+      entries = [];
+      for await (const entry of Deno.readDir(tmpRoot)) entries.push(entry.name);
     } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      if (error instanceof Deno.errors.NotFound) return removed;
+      throw error;
     }
+    for (const name of entries.sort()) {
+      if (tempOwnerLiveness(name).verdict !== "dead") continue;
+      try {
+        await Deno.remove(join(tmpRoot, name), { recursive: true });
+        removed.push(name);
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) continue; // another run swept it
+        if (isReadOnly(error)) return removed; // a read-only store: nothing to sweep
+        throw error;
+      }
+    }
+    return removed;
   }
+}
+
+/** The stage and key a work dir's name (`<stage>-<key>`, see workDir) stands for. */
+export function parseWorkDirName(name: string): { stage: string; key: string } {
+  const cut = name.lastIndexOf("-");
+  return { stage: name.slice(0, cut), key: name.slice(cut + 1) };
+}
+
+/** Whether the run that made a temp dir (named by makeTempDir) still runs. */
+export function tempOwnerLiveness(name: string): Liveness {
+  const owner = identityFromTag(name);
+  if (owner) return judgeOwner(owner);
+  const pid = name.match(/-pid(\d+)-/)?.[1];
+  if (pid === undefined) return { verdict: "unknown", reason: "no owner in its name" };
+  return judgeLegacyPid(Number(pid));
 }
 
 /** Relative paths of all regular files under `dir`, sorted, with "/" separators. */

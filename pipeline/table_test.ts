@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { readCsv, toCsv, writeCsv } from "./table.ts";
 import { assertEquals } from "./test_assert.ts";
+import { tempDir } from "./stage_testing.ts";
 
 Deno.test("CSV rows round-trip with numbers at full precision and quoted text", async () => {
   const rows = [
@@ -8,7 +9,7 @@ Deno.test("CSV rows round-trip with numbers at full precision and quoted text", 
     { epoch: 2, loss: 1e-12, note: "" },
   ];
   assertEquals(toCsv(rows).split("\n")[0], "epoch,loss,note");
-  const path = join(await Deno.makeTempDir(), "t.csv");
+  const path = join(await tempDir(), "t.csv");
   await writeCsv(path, rows);
   assertEquals(await readCsv(path), rows);
 });

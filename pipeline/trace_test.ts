@@ -1,33 +1,16 @@
 import { join } from "node:path";
-import { ArtifactStore, type Manifest } from "./store.ts";
+import { ArtifactStore } from "./store.ts";
+import { fakeManifest, publishFake } from "./store_fakes.ts";
 import { assert_, assertEquals, assertIncludes, assertRejects } from "./test_assert.ts";
 import { traceFigure } from "./trace.ts";
-
-/** A manifest for a fake artifact of `stage` with the given upstream keys. */
-function fakeManifest(stage: string, key: string, inputs = {}): Omit<Manifest, "files"> {
-  return {
-    stage,
-    key,
-    keyInputs: { stage, code: "c", params: { p: stage }, inputs, runtime: { deno: "x" } },
-    fingerprint: { files: {}, npm: [] },
-    config: { name: "demo", path: "configs/demo.yaml", resolved: {} },
-    seed: 0,
-    startedAt: "2026-01-01T00:00:00.000Z",
-    endedAt: "2026-01-01T00:00:01.000Z",
-    durationMs: 1000,
-    runInfo: {},
-  };
-}
+import { tempDir } from "./stage_testing.ts";
 
 /** Publish a fake artifact for `stage` with the given upstream keys. */
-async function publish(store: ArtifactStore, stage: string, key: string, inputs = {}) {
-  const temp = await store.makeTempDir(stage, key);
-  await Deno.writeTextFile(join(temp, "out.txt"), stage);
-  await store.publish(temp, fakeManifest(stage, key, inputs));
-}
+const publish = (store: ArtifactStore, stage: string, key: string, inputs = {}) =>
+  publishFake(store, stage, key, inputs);
 
 Deno.test("trace follows a figure's provenance through the manifests to the data", async () => {
-  const root = await Deno.makeTempDir();
+  const root = await tempDir();
   const store = new ArtifactStore(join(root, "artifacts"));
   const [p, t, e] = ["a".repeat(64), "b".repeat(64), "c".repeat(64)];
   await publish(store, "prepare", p);
@@ -53,7 +36,7 @@ Deno.test("trace follows a figure's provenance through the manifests to the data
 });
 
 Deno.test("trace on a file with no provenance says where it looked", async () => {
-  const root = await Deno.makeTempDir();
+  const root = await tempDir();
   await Deno.writeTextFile(join(root, "x.png"), "");
   const store = new ArtifactStore(join(root, "artifacts"));
   const error = await assertRejects(() => traceFigure(join(root, "x.png"), store, []));
@@ -62,7 +45,7 @@ Deno.test("trace on a file with no provenance says where it looked", async () =>
 });
 
 Deno.test("trace starts at the report that holds the figure and checks the figure's bytes", async () => {
-  const root = await Deno.makeTempDir();
+  const root = await tempDir();
   const store = new ArtifactStore(join(root, "artifacts"));
   const [p, r] = ["a".repeat(64), "d".repeat(64)];
   await publish(store, "prepare", p);

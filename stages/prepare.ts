@@ -71,6 +71,34 @@ function checkClasses(source: Source, classes: number[] | null): void {
   }
 }
 
+/**
+ * What the config could not know before the data was read (IDX and CSV labels; mnist and
+ * synthetic are checked when the config loads): training one-hot encodes labels, so it needs
+ * at least 2 classes, and a per-split limit below the class count would drop whole classes.
+ */
+function checkClassCount(source: Source, data: DataParams): void {
+  const present = new Set([...source.train.labels, ...(source.test?.labels ?? [])]);
+  const kept = data.classes === null
+    ? present
+    : new Set(data.classes.filter((c) => present.has(c)));
+  if (kept.size < 2) {
+    const which = data.classes === null ? "" : ` of data.classes [${data.classes.join(", ")}]`;
+    throw new UserError(
+      `${source.name}: holds only class ${[...kept].join(", ")}${which}; training needs at least ` +
+        `2 classes (labels are one-hot encoded): fix data.classes or use other data`,
+    );
+  }
+  for (const split of ["train", "test"] as const) {
+    const limit = data.limit[split];
+    if (limit !== null && limit < kept.size) {
+      throw new UserError(
+        `${source.name}: has ${kept.size} classes but data.limit.${split} is ${limit}; ` +
+          `set it to at least ${kept.size} to keep one example of each`,
+      );
+    }
+  }
+}
+
 /** Filter, split and subset the source into the final train and test sets. */
 function makeSplits(source: Source, data: DataParams, rng: Rng): { train: Dataset; test: Dataset } {
   const keep = (d: Dataset) => select(d, filterClasses(d.labels, data.classes));
@@ -121,6 +149,7 @@ export const prepare: StageFn<PrepareParams> = async (ctx) => {
   const source = await loadSource(data, rng.fork("synthetic"));
   checkClasses(source, data.classes);
   const { train, test } = makeSplits(source, data, rng);
+  checkClassCount(source, data);
   if (data.binarize === "static") {
     binarize(train, data.threshold);
     binarize(test, data.threshold);

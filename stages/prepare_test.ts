@@ -1,4 +1,4 @@
-import { testContext } from "../pipeline/stage_testing.ts";
+import { tempDir, testContext } from "../pipeline/stage_testing.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -19,8 +19,7 @@ const OUTPUTS = [
 ];
 
 // Every directory the tests make lives under one root, removed when the module unloads.
-const ROOT = await Deno.makeTempDir({ prefix: "prepare-test-" });
-globalThis.addEventListener("unload", () => Deno.removeSync(ROOT, { recursive: true }));
+const ROOT = await tempDir("prepare-test-");
 const scratch = () => Deno.makeTempDir({ dir: ROOT });
 
 /** A StageContext built by hand, as the runner would, writing into a fresh empty dir. */

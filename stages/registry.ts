@@ -38,6 +38,8 @@ export const STAGES: StageSpec[] = [
       train: c.train,
     }),
     load: () => import("./train.ts").then((m) => m.train as StageFn),
+    checkWork: (workDir) =>
+      import("./training/checkpoint_manifest.ts").then((m) => m.checkpointProblems(workDir)),
   },
   {
     name: "evaluate",

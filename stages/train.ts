@@ -57,9 +57,19 @@ export const train: StageFn<TrainStageParams> = async (ctx) => {
   const adam = new Adam(weights, opts);
   // With best-validation selection, a copy of the best weights rides along in checkpoints.
   const best = opts.keep === "best-validation" ? weights.map(copyVariable) : undefined;
-  const resumed = await loadResumePoint(ctx.workDir, weights, adam, best);
-  const state: TrainingState = resumed ?? { completedEpochs: 0, history: [], best: null };
-  if (resumed) ctx.log(`train: resuming after epoch ${state.completedEpochs} of ${opts.epochs}`);
+  const parts = { weights, optimizer: adam, best };
+  const resumed = await loadResumePoint(ctx.workDir, parts, ctx.log);
+  const state: TrainingState = resumed?.state ?? { completedEpochs: 0, history: [], best: null };
+  // Where an interrupt now would resume from: the CLI says so on Ctrl-C or SIGTERM.
+  const noteResumePoint = () =>
+    ctx.resumePoint?.(`after epoch ${state.completedEpochs} of ${opts.epochs}`);
+  if (resumed) {
+    ctx.log(
+      `train: resuming after epoch ${state.completedEpochs} of ${opts.epochs} from ` +
+        `${resumed.dir} (saved ${resumed.savedAt}; every file matches its sha256)`,
+    );
+    noteResumePoint();
+  }
 
   const run: EpochRun = {
     model,
@@ -77,14 +87,15 @@ export const train: StageFn<TrainStageParams> = async (ctx) => {
   const tensorsAtStart = tf.memory().numTensors;
   for (let epoch = state.completedEpochs; epoch < opts.epochs; epoch++) {
     const started = performance.now();
-    const row = fitEpoch(run, epoch);
+    const row = await fitEpoch(run, epoch);
     state.history.push(row);
     state.completedEpochs = epoch + 1;
     if (validation.length && improves(row, state)) {
       state.best = { epoch: epoch + 1, loss: row.val_neg_elbo as number };
       best?.forEach((b, i) => b.tensor.assign(weights[i].tensor));
     }
-    await saveResumePoint(ctx.workDir, weights, adam, state, best);
+    await saveResumePoint(ctx.workDir, parts, state);
+    noteResumePoint();
     epochSeconds.push((performance.now() - started) / 1000);
     ctx.log(epochLine(row, opts.epochs, epochSeconds.at(-1)!));
     const leaked = tf.memory().numTensors - tensorsAtStart;
@@ -144,7 +155,7 @@ interface EpochRun {
  * binarization) are forked from the seed by the epoch number, so a resumed run draws the
  * same numbers as an uninterrupted one.
  */
-function fitEpoch(run: EpochRun, epoch: number): Row {
+async function fitEpoch(run: EpochRun, epoch: number): Promise<Row> {
   const { model, data, classIndex, params, stepsPerEpoch } = run;
   const { seed, loss, train: opts } = params;
   const rng = new Rng(seed).fork(`epoch-${epoch}`);
@@ -156,7 +167,7 @@ function fitEpoch(run: EpochRun, epoch: number): Row {
       epoch * stepsPerEpoch + step,
       `epoch ${epoch + 1}/${opts.epochs}  loss ${fmt(mean)}`,
     );
-  const means = runEpoch(
+  const means = await runEpoch(
     model,
     run.adam,
     batches,
@@ -179,11 +190,26 @@ function fitEpoch(run: EpochRun, epoch: number): Row {
 }
 
 /**
+ * How often the epoch loop lets the event loop run (ms of work): often enough that Ctrl-C or
+ * SIGTERM is handled within a fraction of a second, rarely enough to cost ~1% (a yield takes
+ * ~2 ms here: setTimeout's clock granularity).
+ */
+export const YIELD_EVERY_MS = 150;
+
+/**
+ * Let timers and signal listeners run: a turn of the event loop, not just a microtask.
+ * (A MessageChannel round trip is cheaper but, once npm modules are loaded, does not let
+ * timers run here.)
+ */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/**
  * One pass over the batches: a step each, the terms read back once per step (which also
  * finishes the step) and checked, so a NaN stops training at the step it appears in.
- * Returns batch-size-weighted means of each term: nats per example.
+ * Yields to the event loop every YIELD_EVERY_MS, so an interrupt need not wait for the
+ * epoch to end. Returns batch-size-weighted means of each term: nats per example.
  */
-function runEpoch(
+async function runEpoch(
   model: Model,
   adam: Adam,
   batches: Iterable<Batch>,
@@ -192,10 +218,11 @@ function runEpoch(
   epoch: number,
   stepsPerEpoch: number,
   onStep: (step: number, meanLoss: number) => void,
-): Record<(typeof TERMS)[number], number> {
+): Promise<Record<(typeof TERMS)[number], number>> {
   const totals = TERMS.map(() => 0);
   let seen = 0;
   let step = 0;
+  let lastYield = performance.now();
   const classes = model.numClasses;
   for (const batch of batches) {
     const regWeight = warmupWeight(epoch + step / stepsPerEpoch, loss.warmupEpochs);
@@ -212,6 +239,10 @@ function runEpoch(
     seen += batch.size;
     step++;
     onStep(step, totals[0] / seen);
+    if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+      await yieldToEventLoop();
+      lastYield = performance.now();
+    }
   }
   return Object.fromEntries(TERMS.map((name, i) => [name, totals[i] / seen])) as Record<
     (typeof TERMS)[number],

@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { configSchema } from "../pipeline/config_schema.ts";
 import { NumericError } from "../pipeline/errors.ts";
 import { sha256 } from "../pipeline/hash.ts";
-import type { Progress } from "../pipeline/progress.ts";
-import { testContext } from "../pipeline/stage_testing.ts";
+import type { StageContext } from "../pipeline/stage.ts";
+import { tempDir, testContext } from "../pipeline/stage_testing.ts";
 import { readCsv } from "../pipeline/table.ts";
 import {
   assert_,
@@ -21,8 +21,7 @@ import { fileHandler, saveCheckpoint } from "./model/io.ts";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { loadTrainedModel } from "./training/trained_model.ts";
 
-const ROOT = await Deno.makeTempDir({ prefix: "train-test-" });
-globalThis.addEventListener("unload", () => Deno.removeSync(ROOT, { recursive: true }));
+const ROOT = await tempDir("train-test-");
 
 /** Small synthetic data (8×8, 4 classes), prepared once for every test here. */
 const PREPARED = await (async () => {
@@ -43,13 +42,23 @@ function params(overrides: Record<string, unknown> = {}): TrainStageParams {
   return { seed: c.seed, backend: c.backend, model: c.model, loss: c.loss, train: c.train };
 }
 
-async function runTrain(p: TrainStageParams, workDir?: string, progress?: () => Progress) {
+/** Hooks a test can give the stage's context: a kept work dir, progress, log, resume notes. */
+type Hooks = Partial<Pick<StageContext, "workDir" | "progress" | "log" | "resumePoint">>;
+
+async function runTrain(p: TrainStageParams, hooks: Hooks = {}) {
   const ctx = await testContext(p, { dir: ROOT, inputs: { prepare: PREPARED } });
-  if (workDir) ctx.workDir = workDir;
-  if (progress) ctx.progress = progress;
+  Object.assign(ctx, hooks);
   await train(ctx);
   return ctx;
 }
+
+/** A progress whose tick throws past `step`: a crash in the middle of an epoch. */
+const crashAfterStep = (last: number) => () => ({
+  tick(step?: number) {
+    if ((step ?? 0) > last) throw new Error("simulated crash");
+  },
+  done() {},
+});
 
 const weightsHash = async (dir: string) => sha256(await Deno.readFile(join(dir, "weights.bin")));
 
@@ -69,17 +78,26 @@ Deno.test("an interrupted training resumes from its last epoch to the same final
   const whole = await runTrain(params({ loss: { warmupEpochs: 2 } }));
   const workDir = await Deno.makeTempDir({ dir: ROOT });
   // Crash in the middle of epoch 3 (8 steps per epoch): epochs 1–2 are checkpointed.
-  const crashing = () => ({
-    tick(step?: number) {
-      if ((step ?? 0) > 20) throw new Error("simulated crash");
-    },
-    done() {},
-  });
+  const notes: string[] = [];
   await assertRejects(
-    () => runTrain(params({ loss: { warmupEpochs: 2 } }), workDir, crashing),
+    () =>
+      runTrain(params({ loss: { warmupEpochs: 2 } }), {
+        workDir,
+        progress: crashAfterStep(20),
+        resumePoint: (where) => notes.push(where),
+      }),
     "simulated crash",
   );
-  const resumed = await runTrain(params({ loss: { warmupEpochs: 2 } }), workDir);
+  assertEquals(notes, ["after epoch 1 of 3", "after epoch 2 of 3"]);
+  const lines: string[] = [];
+  const resumed = await runTrain(params({ loss: { warmupEpochs: 2 } }), {
+    workDir,
+    log: (line) => lines.push(line),
+  });
+  assertIncludes(
+    lines[0],
+    `train: resuming after epoch 2 of 3 from ${join(workDir, "checkpoint")} (saved `,
+  );
   assertEquals(await weightsHash(resumed.outDir), await weightsHash(whole.outDir));
   assertEquals(
     await Deno.readTextFile(join(resumed.outDir, "history.csv")),
@@ -156,9 +174,76 @@ Deno.test("a NaN stops training with the epoch, the step and the term", () => {
 });
 
 Deno.test("a diverging run fails loudly instead of writing weights", async () => {
-  const p = params({ train: { epochs: 3, batchSize: 40, learningRate: 1e30 } });
+  // Past the config's range on purpose: the stage itself must still stop on the NaN.
+  const p = params();
+  p.train = { ...p.train, learningRate: 1e30 };
   const ctx = await testContext(p, { dir: ROOT, inputs: { prepare: PREPARED } });
   const error = await assertRejects(() => train(ctx));
   assert_(error instanceof NumericError, `expected a NumericError, got ${error}`);
   assertEquals([...Deno.readDirSync(ctx.outDir)], []);
+});
+
+/** A run crashed in epoch 3 of 3: its work dir holds the checkpoint after epoch 2. */
+async function crashedRun(p: TrainStageParams): Promise<string> {
+  const workDir = await Deno.makeTempDir({ dir: ROOT });
+  await assertRejects(() => runTrain(p, { workDir, progress: crashAfterStep(20) }));
+  return workDir;
+}
+
+Deno.test("a tampered checkpoint is discarded and the run ends as a clean one", async () => {
+  const whole = await runTrain(params());
+  const workDir = await crashedRun(params());
+  // Scale the saved weights by 1.5, as if someone had edited them: same size, other bytes.
+  const bin = join(workDir, "checkpoint", "model.bin");
+  const weights = new Float32Array((await Deno.readFile(bin)).buffer);
+  await Deno.writeFile(bin, new Uint8Array(weights.map((w) => w * 1.5).buffer));
+  const lines: string[] = [];
+  const ctx = await runTrain(params(), { workDir, log: (line) => lines.push(line) });
+  assertEquals(lines[0].split("; ").slice(0, 2), [
+    "train: checkpoint after epoch 2 is corrupt (model.bin does not match its sha256)",
+    "starting from epoch 1 (moved it to checkpoint.corrupt)",
+  ]);
+  assert_(!lines.some((line) => line.includes("resuming")), lines.join("\n"));
+  assertEquals(await weightsHash(ctx.outDir), await weightsHash(whole.outDir));
+});
+
+Deno.test("a crash between the checkpoint renames resumes from the previous one", async () => {
+  const whole = await runTrain(params());
+  const workDir = await crashedRun(params());
+  // What a crash after `checkpoint` → `checkpoint.prev` leaves: prev, and a next not yet moved.
+  await Deno.rename(join(workDir, "checkpoint"), join(workDir, "checkpoint.prev"));
+  await Deno.mkdir(join(workDir, "checkpoint.next"));
+  await Deno.writeTextFile(join(workDir, "checkpoint.next", "model.json"), "{");
+  const lines: string[] = [];
+  const ctx = await runTrain(params(), { workDir, log: (line) => lines.push(line) });
+  assertIncludes(lines.join("\n"), "train: removed " + join(workDir, "checkpoint.next"));
+  assertIncludes(
+    lines.join("\n"),
+    `train: resuming after epoch 2 of 3 from ${join(workDir, "checkpoint.prev")}`,
+  );
+  assertEquals(await weightsHash(ctx.outDir), await weightsHash(whole.outDir));
+});
+
+Deno.test("the epoch loop yields to the event loop, so timers and signals run mid-epoch", async () => {
+  // 32 steps (320 train examples) of ≥ 20 ms each (a slow progress bar): over 640 ms.
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 1);
+  const seen: number[] = [];
+  const slow = () => ({
+    tick() {
+      const until = performance.now() + 20;
+      while (performance.now() < until) { /* a slow step */ }
+      seen.push(ticks);
+    },
+    done() {},
+  });
+  try {
+    await runTrain(params({ train: { epochs: 1, batchSize: 10 } }), { progress: slow });
+  } finally {
+    clearInterval(timer);
+  }
+  assertEquals(seen.length, 32);
+  // The timer fired between steps of the one epoch (at each yield), not only at its end.
+  const midEpoch = new Set(seen.slice(0, -1)).size;
+  assert_(midEpoch >= 3, `the interval ran at ${midEpoch - 1} points mid-epoch: ${seen}`);
 });

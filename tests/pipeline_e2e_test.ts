@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { assert_, assertEquals, assertIncludes } from "../pipeline/test_assert.ts";
 import { listFiles } from "../pipeline/store.ts";
+import { tempDir, tempFile } from "../pipeline/stage_testing.ts";
 
 const CONFIG = "tests/fixtures/synthetic.yaml";
 
@@ -29,8 +30,8 @@ async function fileStamps(dir: string): Promise<string[]> {
 }
 
 Deno.test("run twice: the second run is all cache hits and writes nothing", async () => {
-  const store = await Deno.makeTempDir({ prefix: "e2e-store-" });
-  const reports = await Deno.makeTempDir({ prefix: "e2e-reports-" });
+  const store = await tempDir("e2e-store-");
+  const reports = await tempDir("e2e-reports-");
   const first = await cli("run", CONFIG, "--artifacts", store, "--reports", reports);
   assertEquals(first.code, 0, first.stderr);
   assertIncludes(first.stdout, "prepare");
@@ -48,7 +49,7 @@ Deno.test("run twice: the second run is all cache hits and writes nothing", asyn
   assert_((await Deno.stat(join(reports, "synthetic", "index.html"))).isFile);
   assertEquals(await fileStamps(store), before);
 
-  const compared = await cli("compare", CONFIG, "--artifacts", store);
+  const compared = await cli("compare", CONFIG, "--artifacts", store, "--reports", reports);
   assertEquals(compared.code, 0, compared.stderr);
   const evaluateKey = lines.find((l) => l.startsWith("evaluate"))!.split(/\s+/)[1];
   assertIncludes(compared.stdout, "| synthetic | vae | KL, β = 1 |");
@@ -58,7 +59,7 @@ Deno.test("run twice: the second run is all cache hits and writes nothing", asyn
   assertEquals(status.code, 0, status.stderr);
   assert_(status.stdout.trim().split("\n").every((l) => l.endsWith("cached")), status.stdout);
 
-  const changed = await Deno.makeTempFile({ suffix: ".yaml" });
+  const changed = await tempFile(".yaml");
   await Deno.writeTextFile(
     changed,
     `extends: ${Deno.cwd()}/${CONFIG}\ndata:\n  testFraction: 0.3\n`,
@@ -67,7 +68,7 @@ Deno.test("run twice: the second run is all cache hits and writes nothing", asyn
   assertIncludes(stale.stdout, "stale: param data.testFraction 0.2 → 0.3");
   // compare and report read the store only: a run that was never made is named, not made.
   for (const command of ["compare", "report"]) {
-    const missing = await cli(command, changed, "--artifacts", store);
+    const missing = await cli(command, changed, "--artifacts", store, "--reports", reports);
     assertEquals(missing.code, 1, missing.stdout);
     assertIncludes(missing.stderr, "is not in the store");
     assertIncludes(missing.stderr, `deno task run ${changed}`);
@@ -92,8 +93,8 @@ Deno.test("run twice: the second run is all cache hits and writes nothing", asyn
 });
 
 Deno.test("a bad config fails with one line naming the place and the fix, and writes nothing", async () => {
-  const store = join(await Deno.makeTempDir(), "never-created");
-  const bad = await Deno.makeTempFile({ suffix: ".yaml" });
+  const store = join(await tempDir(), "never-created");
+  const bad = await tempFile(".yaml");
   await Deno.writeTextFile(bad, "train:\n  batchSiz: 10\n");
   const result = await cli("run", bad, "--artifacts", store);
   assertEquals(result.code, 1);

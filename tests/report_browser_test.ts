@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { testContext } from "../pipeline/stage_testing.ts";
+import { tempDir, testContext } from "../pipeline/stage_testing.ts";
 import { assert_, assertEquals } from "../pipeline/test_assert.ts";
 import { report } from "../stages/report.ts";
 import { compare } from "../stages/compare.ts";
@@ -212,7 +212,7 @@ async function checkPage(
 
 /** A temp dir kept (with its screenshot) when the test fails or REPORT_BROWSER_KEEP is set. */
 async function inTempDir(prefix: string, fn: (root: string) => Promise<void>): Promise<void> {
-  const root = await Deno.makeTempDir({ prefix });
+  const root = await tempDir(prefix);
   let passed = false;
   try {
     await fn(root);

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { UserError } from "../../pipeline/errors.ts";
-import { loadCsv } from "./csv.ts";
+import { CSV_MAX_BYTES, loadCsv } from "./csv.ts";
+import { tempDir } from "../../pipeline/stage_testing.ts";
 
 async function withCsv(text: string, fn: (path: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   try {
     const path = join(dir, "data.csv");
     await Deno.writeTextFile(path, text);
@@ -61,4 +62,34 @@ Deno.test("loadCsv rejects bad CSV with one line naming the file, the place and 
       });
     });
   }
+});
+
+Deno.test("loadCsv quotes at most a short escaped excerpt of a bad cell or header", async () => {
+  const secret = "s3cr3t-".repeat(200);
+  const cases: [string, RegExp][] = [
+    [`label,a,b,c,d\n1,0,${secret},0,0\n`, /column "b": "[s3crt-]{20}…" is not a number/],
+    [`${secret},a,b,c,d\n1,0,0,0,0\n`, /has no column "label" \(columns: "[s3crt-]{20}…", "a"/],
+  ];
+  for (const [text, pattern] of cases) {
+    await withCsv(text, async (path) => {
+      await assert.rejects(loadCsv({ path, labelColumn: "label", pixelMax: 1 }), (e: unknown) => {
+        assert.ok(e instanceof UserError);
+        assert.match(e.message, pattern);
+        assert.ok(e.message.length < 300, e.message);
+        return true;
+      });
+    });
+  }
+});
+
+Deno.test("loadCsv refuses /dev/zero at once instead of reading it forever", async () => {
+  const started = performance.now();
+  await assert.rejects(
+    loadCsv({ path: "/dev/zero", labelColumn: "label", pixelMax: 1 }),
+    (e: unknown) =>
+      e instanceof UserError &&
+      e.message.startsWith("/dev/zero: is a character device, not a file (data.csv.path)"),
+  );
+  assert.ok(performance.now() - started < 3000);
+  assert.equal(CSV_MAX_BYTES, 256 * 1024 * 1024);
 });

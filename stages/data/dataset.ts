@@ -1,5 +1,7 @@
 import { sha256 } from "../../pipeline/hash.ts";
+import { DATA_MAX_BYTES, formatSize, readBoundedFile } from "../../pipeline/bounded_read.ts";
 import { UserError } from "../../pipeline/errors.ts";
+import { MAX_INPUT_PIXELS, memoryBudget } from "../../pipeline/limits.ts";
 
 /** Labelled grey-level images in memory: `images` is [n, height, width] in [0, 1], C order. */
 export interface Dataset {
@@ -25,24 +27,51 @@ export interface Source {
   files: SourceFile[];
 }
 
-/** Read a data file named in the config; `key` is its YAML path, used in the error message. */
+/**
+ * Read a data file named in the config; `key` is its YAML path, used in the error message.
+ * It must be a regular file of at most `maxBytes` (stat'ed before it is opened, counted while
+ * it is read): /dev/zero, a FIFO or a directory is one line, never a hang.
+ */
 export async function readSourceFile(
   path: string,
   key: string,
+  maxBytes = DATA_MAX_BYTES,
 ): Promise<{ bytes: Uint8Array; file: SourceFile }> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new UserError(`${path}: file not found (${key}); fix the path in the config`);
-    }
-    if (e instanceof Deno.errors.IsADirectory) {
-      throw new UserError(`${path}: is a directory, not a file (${key}); name the file itself`);
-    }
-    throw e;
-  }
+  const bytes = await readBoundedFile(path, {
+    maxBytes,
+    what: "data file",
+    yamlPath: key,
+    fix: "fix the path in the config",
+  });
   return { bytes, file: { path, sha256: sha256(bytes), size: bytes.length } };
+}
+
+/**
+ * Images the pipeline can hold, checked before the float32 copy is made: at most
+ * MAX_INPUT_PIXELS per image (the MLPs are dense), and the float32 images within the memory
+ * budget.
+ */
+export function checkImageSize(
+  path: string,
+  key: string,
+  n: number,
+  height: number,
+  width: number,
+): void {
+  if (height * width > MAX_INPUT_PIXELS) {
+    throw new UserError(
+      `${path}: images are ${height}×${width} = ${height * width} pixels, over the ` +
+        `${MAX_INPUT_PIXELS} a model here can take (${key}); downscale them`,
+    );
+  }
+  const bytes = n * height * width * 4;
+  const budget = memoryBudget();
+  if (bytes > budget / 2) {
+    throw new UserError(
+      `${path}: ${n} images of ${height}×${width} need ${formatSize(bytes)} as float32, over ` +
+        `half the ${formatSize(budget)} memory budget (${key}); use a smaller data set`,
+    );
+  }
 }
 
 /** The examples at `indices`, in that order (`data` itself when that is all of it, unmoved). */

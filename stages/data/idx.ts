@@ -1,7 +1,8 @@
 import { gunzipSync } from "node:zlib";
+import { DATA_MAX_BYTES, formatSize } from "../../pipeline/bounded_read.ts";
 import { UserError } from "../../pipeline/errors.ts";
 import type { DataParams } from "../../pipeline/config_schema.ts";
-import { type Dataset, readSourceFile, type Source } from "./dataset.ts";
+import { checkImageSize, type Dataset, readSourceFile, type Source } from "./dataset.ts";
 
 /**
  * IDX files, the format MNIST and Fashion-MNIST ship in (http://yann.lecun.com/exdb/mnist/):
@@ -27,21 +28,33 @@ export function encodeIdx(data: Uint8Array, dims: number[]): Uint8Array {
   return out;
 }
 
-/** Decode IDX bytes (gzipped or not) that must carry `magic`; `path` and `key` go in errors. */
+/**
+ * Decode IDX bytes (gzipped or not) that must carry `magic`; `path` and `key` go in errors.
+ * A gzipped file may unpack to at most `maxBytes` (DATA_MAX_BYTES): a gzip bomb stops there.
+ */
 export function decodeIdx(
   raw: Uint8Array,
   magic: number,
   path: string,
   key: string,
+  maxBytes = DATA_MAX_BYTES,
 ): { dims: number[]; data: Uint8Array } {
   const fail = (what: string, fix: string) => new UserError(`${path}: ${what}; ${fix}`);
   let bytes = raw;
   if (raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
-      const unzipped = gunzipSync(raw); // a Node Buffer: view it as a plain Uint8Array
+      // A Node Buffer: view it as a plain Uint8Array.
+      const unzipped = gunzipSync(raw, { maxOutputLength: maxBytes });
       bytes = new Uint8Array(unzipped.buffer, unzipped.byteOffset, unzipped.byteLength);
     } catch (e) {
-      throw fail(`is not a valid gzip file (${(e as Error).message})`, "download it again");
+      if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+        throw fail(
+          `unpacks to more than ${formatSize(maxBytes)}, the limit for a data file (${key})`,
+          "use a smaller data set",
+        );
+      }
+      const reason = String((e as Error).message).slice(0, 80);
+      throw fail(`is not a valid gzip file (${reason})`, "download it again");
     }
   }
   if (bytes.length < 4) throw fail("is too short to be an IDX file", `check ${key}`);
@@ -87,6 +100,7 @@ async function readPair(imagesPath: string, labelsPath: string, split: string) {
   if (n === 0 || height === 0 || width === 0) {
     throw new UserError(`${imagesPath}: holds no images (${x.dims.join("×")}); check ${imagesKey}`);
   }
+  checkImageSize(imagesPath, imagesKey, n, height, width);
   // Unsigned bytes are grey levels 0..255 by construction, so scaling lands in [0, 1].
   const pixels = new Float32Array(x.data.length);
   for (let i = 0; i < pixels.length; i++) pixels[i] = x.data[i] / 255;

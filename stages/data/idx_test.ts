@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { UserError } from "../../pipeline/errors.ts";
 import { decodeIdx, encodeIdx, IDX_IMAGES, IDX_LABELS, loadIdx } from "./idx.ts";
+import { tempDir } from "../../pipeline/stage_testing.ts";
 
 const pixels = Uint8Array.from({ length: 3 * 2 * 2 }, (_, i) => i * 20);
 const images = encodeIdx(pixels, [3, 2, 2]);
@@ -87,7 +88,7 @@ Deno.test("decodeIdx rejects bad magic, swapped files, truncation, trailing byte
 });
 
 Deno.test("loadIdx reads train and test pairs, scales to [0, 1] and records the files", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   try {
     const path = (name: string) => join(dir, name);
     await Deno.writeFile(path("train-images.gz"), gzipSync(images));
@@ -133,6 +134,44 @@ Deno.test("loadIdx reads train and test pairs, scales to [0, 1] and records the 
         e instanceof UserError &&
         e.message.startsWith(`${path("two-labels")}: has 2 labels but `) &&
         e.message.includes("has 3 images"),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("decodeIdx stops a gzip that unpacks past the limit (a gzip bomb)", () => {
+  const bomb = gzipSync(encodeIdx(new Uint8Array(1_000_000), [1000, 1000]));
+  assertDataError(
+    () => decodeIdx(bomb, IDX_IMAGES, "bomb.gz", "data.idx.trainImages", 100_000),
+    "bomb.gz",
+    /unpacks to more than 97\.7 KiB, the limit for a data file \(data\.idx\.trainImages\)/,
+  );
+});
+
+Deno.test("loadIdx refuses /dev/urandom and images too large for the nets, before allocating", async () => {
+  const dir = await tempDir();
+  try {
+    const labelsPath = join(dir, "labels");
+    await Deno.writeFile(labelsPath, encodeIdx(Uint8Array.from([1, 2]), [2]));
+    const started = performance.now();
+    await assert.rejects(
+      loadIdx({ trainImages: "/dev/urandom", trainLabels: labelsPath }),
+      (e: unknown) =>
+        e instanceof UserError &&
+        e.message.startsWith(
+          "/dev/urandom: is a character device, not a file (data.idx.trainImages)",
+        ),
+    );
+    assert.ok(performance.now() - started < 3000);
+
+    const wide = join(dir, "wide");
+    await Deno.writeFile(wide, encodeIdx(new Uint8Array(2 * 300 * 300), [2, 300, 300]));
+    await assert.rejects(
+      loadIdx({ trainImages: wide, trainLabels: labelsPath }),
+      (e: unknown) =>
+        e instanceof UserError &&
+        e.message.startsWith(`${wide}: images are 300×300 = 90000 pixels, over the 65536`),
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { excerpt, MiB, readBoundedFile } from "../../pipeline/bounded_read.ts";
 import { sha256 } from "../../pipeline/hash.ts";
 import { UserError } from "../../pipeline/errors.ts";
 import type { Source, SourceFile } from "./dataset.ts";
@@ -33,17 +34,16 @@ function packageMain(): URL {
   return url;
 }
 
-async function readPackageFile(url: URL): Promise<Uint8Array> {
-  try {
-    return await Deno.readFile(url);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new UserError(
-        `${fileURLToPath(url)}: file not found; reinstall the mnist package with \`deno install\``,
-      );
-    }
-    throw e;
-  }
+/** The package's digit files are about 2 MB each: anything past 64 MiB is not the package. */
+const PACKAGE_FILE_MAX_BYTES = 64 * MiB;
+
+function readPackageFile(url: URL): Promise<Uint8Array> {
+  return readBoundedFile(fileURLToPath(url), {
+    maxBytes: PACKAGE_FILE_MAX_BYTES,
+    what: "mnist package file",
+    yamlPath: "data.source",
+    fix: "reinstall the mnist package with `deno install`",
+  });
 }
 
 /** Parse one digit file and check it really is whole 28×28 images in [0, 1]. */
@@ -54,14 +54,14 @@ function parseDigits(bytes: Uint8Array, path: string): Float32Array {
   try {
     data = JSON.parse(new TextDecoder().decode(bytes)).data;
   } catch (e) {
-    throw fail(`is not valid JSON (${(e as Error).message})`);
+    throw fail(`is not valid JSON (${excerpt((e as Error).message, 80).slice(1, -1)})`);
   }
   if (!Array.isArray(data) || data.length === 0 || data.length % PIXELS !== 0) {
     throw fail(`"data" is not a non-empty array of whole ${SIDE}×${SIDE} images`);
   }
   const images = Float32Array.from(data as number[]);
   const bad = images.findIndex((v) => !(v >= 0 && v <= 1));
-  if (bad >= 0) throw fail(`value ${JSON.stringify(data[bad])} at index ${bad} is outside [0, 1]`);
+  if (bad >= 0) throw fail(`value ${excerpt(data[bad], 20)} at index ${bad} is outside [0, 1]`);
   return images;
 }
 

@@ -20,17 +20,22 @@ export interface NamedTensor {
   tensor: tf.Tensor;
 }
 
+/** How a file's bytes reach the disk; a caller may pass one that also fsyncs (checkpoints). */
+export type WriteFile = (path: string, data: Uint8Array) => Promise<void>;
+
 /** Write named tensors as `<stem>.json` + `<stem>.bin` in `dir` (created if needed). */
 export async function writeTensors(
   dir: string,
   stem: string,
   tensors: NamedTensor[],
+  write: WriteFile = (path, data) => Deno.writeFile(path, data),
 ): Promise<void> {
   const { data, specs } = await tf.io.encodeWeights(tensors);
   await Deno.mkdir(dir, { recursive: true });
   const manifest = { format: TENSORS_FORMAT, weights: specs };
-  await Deno.writeTextFile(join(dir, `${stem}.json`), JSON.stringify(manifest, null, 2) + "\n");
-  await Deno.writeFile(join(dir, `${stem}.bin`), new Uint8Array(data));
+  const json = JSON.stringify(manifest, null, 2) + "\n";
+  await write(join(dir, `${stem}.json`), new TextEncoder().encode(json));
+  await write(join(dir, `${stem}.bin`), new Uint8Array(data));
 }
 
 /** Read what writeTensors wrote, in its order. The caller owns (and disposes) the tensors. */

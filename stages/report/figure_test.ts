@@ -20,6 +20,7 @@ import {
   VEGA_LITE_SCHEMA,
 } from "./figure.ts";
 import { pngPixels, pngSize } from "./test_png.ts";
+import { tempDir } from "../../pipeline/stage_testing.ts";
 
 const PROVENANCE = {
   config: "configs/cvae.yaml",
@@ -99,7 +100,7 @@ Deno.test("figureSpec adds schema, data, provenance and a subtitle, keeping the 
 });
 
 Deno.test("renderFigure writes spec, SVG, PNG and CSV that agree with each other", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   try {
     const { paths, svg } = await render(join(dir, "nested"));
     assertEquals(paths.csv, join(dir, "nested", "fig.csv"));
@@ -138,7 +139,7 @@ Deno.test("the CSV round-trips the rows, columns in order of first appearance", 
 });
 
 Deno.test("rendering twice gives byte-identical files, whatever was rendered between", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   try {
     const first = await render(join(dir, "a"));
     await render(join(dir, "other"), "other"); // advances vega's global clip counter

@@ -12,6 +12,7 @@ import {
 } from "./specs.ts";
 import { pngSize } from "./test_png.ts";
 import { vegaLiteErrors, warningsOf } from "./test_vega.ts";
+import { tempDir } from "../../pipeline/stage_testing.ts";
 
 const PROVENANCE = {
   config: "configs/vae.yaml",
@@ -89,7 +90,7 @@ const CASES: { name: string; spec: ChartSpec; rows: Row[]; texts: string[] }[] =
 
 for (const { name, spec, rows, texts } of CASES) {
   Deno.test(`${name}: valid Vega-Lite, rendered, with data and provenance`, async () => {
-    const dir = await Deno.makeTempDir();
+    const dir = await tempDir();
     try {
       const figure = () => renderFigure({ name, spec, rows, provenance: PROVENANCE, outDir: dir });
       let output: Awaited<ReturnType<typeof figure>> | undefined;
@@ -145,7 +146,7 @@ Deno.test("specs carry no data and are pure (same call, equal spec)", () => {
 
 Deno.test("the schema and warning checks are not vacuous", async () => {
   assert_(vegaLiteErrors({ mark: "nope", data: { values: [] } }), "schema accepted a bad mark");
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   try {
     // Shape cannot encode a quantitative field: vega-lite warns and drops the channel.
     const spec = {

@@ -5,7 +5,7 @@ import { type CommandLine, parseCommandLine, PROJECT_ROOT } from "./command_line
 import { runComparison } from "./comparison.ts";
 import { type ConfigRun, withSeeds } from "./seeds.ts";
 import { loadConfig } from "./config.ts";
-import { UserError } from "./errors.ts";
+import { exitWith } from "./errors.ts";
 import { readModuleGraph } from "./fingerprint.ts";
 import { interruptExitCode, interruptMessage } from "./interrupt.ts";
 import { collectGarbage, reachable, reportRoots } from "./gc.ts";
@@ -198,11 +198,5 @@ if (import.meta.main) {
       Deno.exit(interruptExitCode(signal));
     });
   }
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (error) {
-    if (!(error instanceof UserError)) throw error;
-    console.error(`error: ${error.message}`);
-    Deno.exit(1);
-  }
+  await exitWith(() => main(Deno.args));
 }

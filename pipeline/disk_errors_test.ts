@@ -7,7 +7,8 @@ import { silentProgress } from "./progress.ts";
 import { type PlannedStage, type RunEnv, runStage } from "./runner.ts";
 import type { StageFn } from "./stage.ts";
 import { withTempDir } from "./stage_testing.ts";
-import { ArtifactStore, listFiles } from "./store.ts";
+import { ArtifactStore } from "./store.ts";
+import { listFiles } from "./folders.ts";
 import { assert_, assertEquals, assertIncludes, assertRejects } from "./test_assert.ts";
 
 /** An error as Deno raises it for a failed write (a plain Error with an errno code). */

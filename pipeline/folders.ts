@@ -35,3 +35,14 @@ export async function folderBytes(dir: string): Promise<number> {
   }
   return total;
 }
+
+/** Whether anything (a file, folder or link) is at `path`. */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}

@@ -21,7 +21,7 @@ import { dirname, join, resolve } from "node:path";
 import { STAGES } from "../stages/registry.ts";
 import { type CommandLine, parseCommandLine, PROJECT_ROOT } from "./command_line.ts";
 import { loadConfigWithFiles } from "./config.ts";
-import { UserError } from "./errors.ts";
+import { exitWith, UserError } from "./errors.ts";
 
 /** Environment variables libraries read at import (`yaml`: LOG_TOKENS, LOG_STREAM). */
 const ENV_READ = ["LOG_TOKENS", "LOG_STREAM"];
@@ -94,11 +94,5 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (error) {
-    if (!(error instanceof UserError)) throw error;
-    console.error(`error: ${error.message}`);
-    Deno.exit(1);
-  }
+  await exitWith(() => main(Deno.args));
 }

@@ -262,7 +262,9 @@ export async function execute(
       progress: env.progress,
       resumePoint: publish ? (where) => noteResumePoint(label, where) : undefined,
     };
-    await run(ctx);
+    await run(ctx).catch((error) => {
+      throw error instanceof UserError ? namingConfig(error, env.configPath, label) : error;
+    });
     const endedAt = new Date();
     const manifest = {
       stage: stage.spec.name,
@@ -285,4 +287,14 @@ export async function execute(
     await Deno.remove(outDir, { recursive: true }).catch(() => {});
     if (!publish) await Deno.remove(workDir, { recursive: true }).catch(() => {});
   }
+}
+
+/**
+ * A stage's one-line error, prefixed with the config and the stage it came from (a stage
+ * knows its data file, not the config that named it), unless it names the config already.
+ */
+function namingConfig(error: UserError, configPath: string, label: string): UserError {
+  if (error.message.includes(configPath)) return error;
+  const Kind = error.constructor as new (message: string) => UserError;
+  return new Kind(`${configPath}: ${label}: ${error.message}`);
 }

@@ -6,7 +6,8 @@ import { silentProgress } from "./progress.ts";
 import { planStages, type RunEnv, runPlan } from "./runner.ts";
 import { explainChange, previousRun } from "./staleness.ts";
 import type { StageFn, StageSpec } from "./stage.ts";
-import { ArtifactStore, listFiles } from "./store.ts";
+import { ArtifactStore } from "./store.ts";
+import { listFiles } from "./folders.ts";
 import { assert_, assertEquals, assertIncludes, assertNotEquals } from "./test_assert.ts";
 import { tempDir } from "./stage_testing.ts";
 

@@ -1,5 +1,7 @@
 import { join, relative } from "node:path";
+import { listFiles, pathExists } from "./folders.ts";
 import { hashFile } from "./hash.ts";
+import { type FileRecord, recordedFilesProblem } from "./recorded_files.ts";
 import type { CodeFingerprint } from "./fingerprint.ts";
 import { describeDiskError, isReadOnly } from "./disk_errors.ts";
 import {
@@ -24,10 +26,7 @@ export interface KeyInputs {
   files?: Record<string, string>;
 }
 
-export interface FileRecord {
-  sha256: string;
-  size: number;
-}
+export type { FileRecord } from "./recorded_files.ts";
 
 /** manifest.json: what made an artifact and what it holds. Written last, published with it. */
 export interface Manifest {
@@ -85,20 +84,7 @@ export class ArtifactStore {
     if (manifest.key !== relative(join(this.root, manifest.stage), dir)) {
       return `manifest key ${manifest.key} does not match its directory`;
     }
-    const onDisk = await listFiles(dir);
-    const recorded = Object.keys(manifest.files);
-    const extra = onDisk.filter((f) => f !== MANIFEST && !(f in manifest.files));
-    if (extra.length) return `unrecorded file ${extra[0]}`;
-    for (const name of recorded) {
-      if (!onDisk.includes(name)) return `${name} is missing`;
-      const actual = await hashFile(join(dir, name));
-      const expected = manifest.files[name];
-      if (actual.size !== expected.size) {
-        return `${name} has ${actual.size} bytes, manifest says ${expected.size}`;
-      }
-      if (actual.sha256 !== expected.sha256) return `${name} does not match its sha256`;
-    }
-    return undefined;
+    return await recordedFilesProblem(dir, manifest.files, [MANIFEST]);
   }
 
   /** Every manifest stored for a stage (used to explain why a key is stale). */
@@ -242,25 +228,4 @@ export function tempOwnerLiveness(name: string): Liveness {
   const pid = name.match(/-pid(\d+)-/)?.[1];
   if (pid === undefined) return { verdict: "unknown", reason: "no owner in its name" };
   return judgeLegacyPid(Number(pid));
-}
-
-/** Relative paths of all regular files under `dir`, sorted, with "/" separators. */
-export async function listFiles(dir: string, prefix = ""): Promise<string[]> {
-  const out: string[] = [];
-  for await (const entry of Deno.readDir(join(dir, prefix))) {
-    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory) out.push(...await listFiles(dir, rel));
-    else out.push(rel);
-  }
-  return out.sort();
-}
-
-async function pathExists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }

@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from "./config_schema.ts";
 import { execute, type PlannedStage, type RunEnv } from "./runner.ts";
 import { UserError } from "./errors.ts";
+import type { Lookup } from "./store.ts";
 
 /**
  * Re-execute stages into scratch space and compare every file with the cached artifact,
@@ -20,9 +21,7 @@ export async function verifyPlan(
       inputs[upstream] = await cachedDir(plan.find((p) => p.spec.name === upstream)!, env);
     }
     const cached = await env.store.lookup(stage.spec.name, stage.key);
-    if (cached.state !== "hit") {
-      throw new UserError(`${stage.spec.name} is not cached (${cached.state}); run it first`);
-    }
+    if (cached.state !== "hit") throw notCached(stage, cached, env);
     const fresh = await execute(config, stage, inputs, env, false);
     const names = new Set([...Object.keys(cached.manifest.files), ...Object.keys(fresh.files)]);
     const bad = [...names].filter((n) =>
@@ -41,8 +40,19 @@ export async function verifyPlan(
 
 async function cachedDir(stage: PlannedStage, env: RunEnv): Promise<string> {
   const found = await env.store.lookup(stage.spec.name, stage.key);
-  if (found.state !== "hit") {
-    throw new UserError(`${stage.spec.name} is not cached (${found.state}); run it first`);
-  }
+  if (found.state !== "hit") throw notCached(stage, found, env);
   return found.dir;
+}
+
+/** What is wrong with the stored entry (naming the bad file) and the command that redoes it. */
+function notCached(stage: PlannedStage, found: Lookup, env: RunEnv): UserError {
+  const what = found.state === "corrupt"
+    ? `is corrupt (${found.reason}) in ${found.dir}`
+    : `is not in the store ${env.store.root}`;
+  return new UserError(
+    `${stage.spec.name} ${
+      stage.key.slice(0, 8)
+    } ${what}; run \`deno task run ${env.configPath}\` ` +
+      "first (it redoes a corrupt entry)",
+  );
 }

@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { ArtifactStore, listFiles } from "../pipeline/store.ts";
+import { ArtifactStore } from "../pipeline/store.ts";
+import { listFiles } from "../pipeline/folders.ts";
 import { traceFigure } from "../pipeline/trace.ts";
 import { testContext, withTempDir } from "../pipeline/stage_testing.ts";
 import { assert_, assertEquals, assertIncludes, assertRejects } from "../pipeline/test_assert.ts";

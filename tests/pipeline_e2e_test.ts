@@ -5,21 +5,11 @@
  */
 import { join } from "node:path";
 import { assert_, assertEquals, assertIncludes } from "../pipeline/test_assert.ts";
-import { listFiles } from "../pipeline/store.ts";
+import { listFiles } from "../pipeline/folders.ts";
 import { tempDir, tempFile } from "../pipeline/stage_testing.ts";
+import { cli } from "./cli_testing.ts";
 
 const CONFIG = "tests/fixtures/synthetic.yaml";
-
-async function cli(...args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "pipeline/cli.ts", ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
-}
 
 async function fileStamps(dir: string): Promise<string[]> {
   const names = await listFiles(dir);

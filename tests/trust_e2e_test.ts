@@ -7,31 +7,14 @@
 import { join } from "node:path";
 import { assert_, assertEquals, assertIncludes } from "../pipeline/test_assert.ts";
 import { tempDir, tempFile } from "../pipeline/stage_testing.ts";
+import { cli, runDeno } from "./cli_testing.ts";
 
 const CONFIG = "tests/fixtures/synthetic.yaml";
-const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-
-async function cli(...args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "pipeline/cli.ts", ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
-}
-
 /** The command `deno task run` runs: the launcher, with the task's own permissions. */
 async function task(...args: string[]) {
   const tasks = JSON.parse(await Deno.readTextFile("deno.json")).tasks;
   const words = (tasks.run.command as string).split(" ").slice(2, -2); // flags, no "run" …
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...words, "pipeline/launch.ts", ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+  return await runDeno(words, "pipeline/launch.ts", args);
 }
 
 const exists = (path: string) => Deno.lstat(path).then(() => true, () => false);
@@ -145,7 +128,7 @@ Deno.test("SIGTERM during training stops it and says where it will resume", asyn
   }
   child.kill("SIGTERM");
   const output = await child.output();
-  const stderr = decode(output.stderr);
+  const stderr = new TextDecoder().decode(output.stderr);
   assertEquals(output.code, 143, stderr);
   assert_(
     /interrupted \(SIGTERM\): train [0-9a-f]{8} will resume after epoch \d+ of 400/.test(stderr),

@@ -38,6 +38,7 @@ import {
   writeCheckpointManifest,
 } from "./checkpoint_manifest.ts";
 import { type NamedTensor, readTensors, type WriteFile, writeTensors } from "../model/io.ts";
+import { pathExists } from "../../pipeline/folders.ts";
 
 /** Where training stands after a whole epoch: enough to carry on as if never stopped. */
 export interface TrainingState {
@@ -106,7 +107,7 @@ export async function saveResumePoint(
     await swapIn(workDir);
   } catch (error) {
     await Deno.remove(next, { recursive: true }).catch(ignoreNotFound);
-    const kept = await exists(join(workDir, CURRENT)) || await exists(join(workDir, PREV));
+    const kept = await pathExists(join(workDir, CURRENT)) || await pathExists(join(workDir, PREV));
     const after = `removed the partial copy${kept ? ", kept the previous checkpoint" : ""}`;
     const full = describeDiskError(error, diskWrite(workDir));
     if (full) throw new UserError(`${full.message} (${after})`, { cause: error });
@@ -130,7 +131,7 @@ function diskWrite(workDir: string) {
 /** checkpoint → checkpoint.prev, checkpoint.next → checkpoint, then drop checkpoint.prev. */
 async function swapIn(workDir: string): Promise<void> {
   const [current, next, prev] = [CURRENT, NEXT, PREV].map((name) => join(workDir, name));
-  if (await exists(current)) {
+  if (await pathExists(current)) {
     // A leftover prev (a crash after the second rename) is older than current: drop it.
     await Deno.remove(prev, { recursive: true }).catch(ignoreNotFound);
     await Deno.rename(current, prev);
@@ -152,7 +153,7 @@ export async function loadResumePoint(
   log: (line: string) => void = () => {},
 ): Promise<Resumed | null> {
   const next = join(workDir, NEXT);
-  if (await exists(next)) {
+  if (await pathExists(next)) {
     await Deno.remove(next, { recursive: true });
     log(`train: removed ${next}: a save was interrupted before it completed`);
   }
@@ -160,7 +161,7 @@ export async function loadResumePoint(
   let found: Resumed | null = null;
   for (const name of [CURRENT, PREV]) {
     const dir = join(workDir, name);
-    if (!(await exists(dir))) continue;
+    if (!(await pathExists(dir))) continue;
     const tried = await tryCheckpoint(dir, workDir, parts);
     if ("state" in tried) {
       found = tried;
@@ -269,16 +270,6 @@ export async function writeDurably(path: string, data: Uint8Array): Promise<void
 async function syncDir(path: string): Promise<void> {
   using dir = await Deno.open(path, { read: true });
   await dir.sync();
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 function ignoreNotFound(error: unknown): void {

@@ -1,0 +1,28 @@
+/** Running the pipeline's CLI as a user would, for the end-to-end tests. */
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+/** `deno run <permissions> <script> <args>`, output captured, colours off. */
+export async function runDeno(
+  permissions: string[],
+  script: string,
+  args: string[],
+): Promise<CliResult> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...permissions, script, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+/** pipeline/cli.ts with every permission (what tests of its behaviour need). */
+export const cli = (...args: string[]): Promise<CliResult> =>
+  runDeno(["-A"], "pipeline/cli.ts", args);

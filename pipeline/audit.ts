@@ -5,8 +5,8 @@
  * file is named. A lookup does the same check on every use; this does it for all at once.
  */
 import { join } from "node:path";
-import { subdirs } from "./folders.ts";
-import { MANIFEST, type Manifest } from "./store.ts";
+import { kindAt, subdirs } from "./folders.ts";
+import { MANIFEST, readManifest } from "./store.ts";
 import { recordedFilesProblems } from "./recorded_files.ts";
 import { type ArtifactStore, parseWorkDirName } from "./store.ts";
 
@@ -37,6 +37,17 @@ export async function auditStore(
 ): Promise<AuditResult> {
   const result: AuditResult = { counts: { entries: 0, reports: 0, checkpoints: 0 }, findings: [] };
   for (const stage of await subdirs(store.root)) {
+    // An entry that is a symlink or a file is bad as it stands: it is named, not followed.
+    for await (const entry of Deno.readDir(join(store.root, stage))) {
+      if (entry.isDirectory && !entry.isSymlink || entry.name.startsWith(".")) continue;
+      if (options.only && !options.only.has(`${stage}/${entry.name}`)) continue;
+      result.counts.entries++;
+      const kind = entry.isSymlink ? "symlink" : await kindAt(join(store.root, stage, entry.name));
+      result.findings.push({
+        place: `${stage} ${entry.name.slice(0, 8)}`,
+        problem: `the entry is not a folder (a ${kind ?? "file"})`,
+      });
+    }
     for (const key of await subdirs(join(store.root, stage))) {
       if (options.only && !options.only.has(`${stage}/${key}`)) continue;
       result.counts.entries++;
@@ -55,7 +66,12 @@ export async function auditStore(
       }
     }
   }
-  for (const name of await subdirs(join(store.root, ".work"))) {
+  const workKind = await kindAt(join(store.root, ".work"));
+  if (workKind !== undefined && workKind !== "directory") {
+    result.findings.push({ place: ".work", problem: `it is not a folder (a ${workKind})` });
+  }
+  const workDirs = workKind === "directory" ? await subdirs(join(store.root, ".work")) : [];
+  for (const name of workDirs) {
     const { stage, key } = parseWorkDirName(name);
     const check = options.checkWork?.[stage];
     if (!check || (options.only && !options.only.has(`${stage}/${key}`))) continue;
@@ -69,15 +85,8 @@ export async function auditStore(
 
 /** Every problem of a folder holding a manifest; `stage`/`key` when it is a store entry. */
 async function entryProblems(dir: string, stage?: string, key?: string): Promise<string[]> {
-  let manifest: Manifest;
-  try {
-    manifest = JSON.parse(await Deno.readTextFile(join(dir, MANIFEST)));
-  } catch (error) {
-    return [`${MANIFEST} is ${error instanceof Deno.errors.NotFound ? "missing" : "unreadable"}`];
-  }
-  if (typeof manifest?.files !== "object" || manifest.files === null) {
-    return [`${MANIFEST} records no files`];
-  }
+  const { manifest, problem } = await readManifest(dir);
+  if (problem !== undefined) return [problem];
   const problems = await recordedFilesProblems(dir, manifest.files, [MANIFEST]);
   if (stage && (manifest.stage !== stage || manifest.key !== key)) {
     problems.unshift(`${MANIFEST} is for ${manifest.stage} ${manifest.key}, not this folder`);

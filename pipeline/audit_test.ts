@@ -47,3 +47,31 @@ Deno.test("auditStore checks checkpoints with the checker it is given", async ()
     { place: "checkpoint train cccccccc", problem: "model.bin does not match its sha256" },
   ]);
 });
+
+Deno.test("auditStore names a FIFO, a link to /dev/zero and a null manifest without hanging", async () => {
+  const root = await tempDir();
+  const store = new ArtifactStore(join(root, "artifacts"));
+  const [a, b, c, d] = ["a", "b", "c", "d"].map((x) => x.repeat(64));
+  for (const key of [a, b, c, d]) await publishFake(store, "train", key);
+  await Deno.remove(join(store.dir("train", a), "out.txt"));
+  const made = await new Deno.Command("mkfifo", { args: [join(store.dir("train", a), "out.txt")] })
+    .output();
+  assertEquals(made.success, true);
+  await Deno.remove(join(store.dir("train", b), "out.txt"));
+  await Deno.symlink("/dev/zero", join(store.dir("train", b), "out.txt"));
+  await Deno.writeTextFile(join(store.dir("train", c), "manifest.json"), "null");
+  const manifest = JSON.parse(
+    await Deno.readTextFile(join(store.dir("train", d), "manifest.json")),
+  );
+  await Deno.writeTextFile(
+    join(store.dir("train", d), "manifest.json"),
+    JSON.stringify({ ...manifest, files: null }),
+  );
+  const { findings } = await auditStore(store);
+  assertEquals(findings, [
+    { place: "train aaaaaaaa", problem: "out.txt is not a regular file (a FIFO)" },
+    { place: "train bbbbbbbb", problem: "out.txt is not a regular file (a symlink)" },
+    { place: "train cccccccc", problem: "manifest.json is malformed: it is null, not an object" },
+    { place: "train dddddddd", problem: "manifest.json is malformed: files is null" },
+  ]);
+});

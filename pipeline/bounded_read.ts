@@ -229,9 +229,14 @@ export function excerpt(value: unknown, max = 60): string {
   return cut.length < text.length ? `${quoted.slice(0, -1)}…"` : quoted;
 }
 
-/** Characters that would break a one-line message or hide text on a terminal. */
+/**
+ * Characters that would break a one-line message or hide text on a terminal: C0/C1 controls,
+ * line and paragraph separators, zero-width and bidi marks (U+200B–U+200F), bidi embeddings
+ * and overrides (U+202A–U+202E, e.g. the right-to-left override), bidi isolates
+ * (U+2066–U+2069) and the zero-width no-break space / BOM (U+FEFF).
+ */
 // deno-lint-ignore no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
 
 function escapeChar(c: string): string {
   return "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0");

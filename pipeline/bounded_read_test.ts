@@ -98,6 +98,22 @@ Deno.test("a file whose stat size is 0 but that holds more (/proc) stops at the 
   assert_((await readBoundedFile("/proc/self/maps", { ...opts, maxBytes: 1 << 24 })).length > 64);
 });
 
+Deno.test("excerpt and showPath escape bidi overrides, isolates and zero-width characters", () => {
+  const hidden = ["\u200b", "\u200f", "\u202a", "\u202e", "\u2066", "\u2069", "\ufeff"];
+  for (const c of hidden) {
+    const code = `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+    assertEquals(excerpt(`a${c}b`), `"a${code}b"`);
+    assertEquals(excerpt({ v: `a${c}b` }), `{"v":"a${code}b"}`);
+    assertEquals(showPath(`/data/x${c}.csv`), `"/data/x${code}.csv"`);
+  }
+  // "exe.csv" reversed on a terminal: the override must not reach it raw.
+  const spoof = excerpt("report\u202Evsc.exe");
+  assertEquals(spoof, '"report\\u202evsc.exe"');
+  assert_(!/[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/.test(spoof), spoof);
+  // Ordinary non-ASCII text is left alone.
+  assertEquals(excerpt("é–ü"), '"é–ü"');
+});
+
 Deno.test("excerpt escapes and shortens; showPath keeps ordinary paths", () => {
   assertEquals(excerpt("abc"), '"abc"');
   assertEquals(excerpt("a\nb\u0000c\u2028"), '"a\\nb\\u0000c\\u2028"');

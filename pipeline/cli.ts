@@ -5,7 +5,7 @@ import { type CommandLine, parseCommandLine, PROJECT_ROOT } from "./command_line
 import { runComparison } from "./comparison.ts";
 import { type ConfigRun, withSeeds } from "./seeds.ts";
 import { loadConfig } from "./config.ts";
-import { exitWith } from "./errors.ts";
+import { exitWith } from "./exit_with.ts";
 import { readModuleGraph } from "./fingerprint.ts";
 import { interruptExitCode, interruptMessage } from "./interrupt.ts";
 import { collectGarbage, reachable, reportRoots } from "./gc.ts";
@@ -181,6 +181,7 @@ async function gc(
     write(`${verb.padEnd(12)} ${item.what}  ${formatBytes(item.bytes)}\n`);
   }
   for (const item of result.locked) write(`kept (locked) ${item.what}: a run holds its lock\n`);
+  for (const item of result.left) write(`left alone   ${item.what}\n`);
   const bytes = result.removed.reduce((n, item) => n + item.bytes, 0);
   write(
     `gc: ${verb} ${result.removed.length} entries, ${formatBytes(bytes)}; kept ${result.kept} ` +

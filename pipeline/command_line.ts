@@ -31,6 +31,27 @@ options:
 export const COMMANDS = ["run", "report", "status", "verify", "trace", "compare", "gc"] as const;
 type Command = (typeof COMMANDS)[number];
 
+const OPTIONS = {
+  artifacts: { type: "string" },
+  reports: { type: "string" },
+  name: { type: "string" },
+  seeds: { type: "string" },
+  "check-hashes": { type: "boolean" },
+  "dry-run": { type: "boolean" },
+} as const;
+type Option = keyof typeof OPTIONS | "force";
+
+/** The options each command takes besides --artifacts and --reports (which all take). */
+const COMMAND_OPTIONS: Record<Command, Option[]> = {
+  run: ["seeds", "force"],
+  report: ["seeds", "force"],
+  compare: ["seeds", "name", "force"],
+  status: ["seeds"],
+  verify: ["seeds", "check-hashes"],
+  gc: ["seeds", "dry-run"],
+  trace: [],
+};
+
 /** What a command line asks for, checked: every name safe, every path absolute. */
 export type CommandLine = ReturnType<typeof parseCommandLine>;
 
@@ -40,17 +61,21 @@ export type CommandLine = ReturnType<typeof parseCommandLine>;
  */
 export function parseCommandLine(argv: string[], stageNames: string[]) {
   const [command, ...rest] = argv;
-  if (!COMMANDS.includes(command as Command)) throw new UserError(USAGE);
-  // `--force` alone means every stage; `--force train` means that stage.
-  const forceAt = rest.indexOf("--force");
-  let force: "all" | Set<string> = new Set();
-  if (forceAt >= 0) {
-    const next = rest[forceAt + 1];
-    const named = next !== undefined && stageNames.includes(next);
-    force = named ? new Set([next]) : "all";
-    rest.splice(forceAt, named ? 2 : 1);
+  if (!COMMANDS.includes(command as Command)) {
+    const guess = command ? closestWord(command, [...COMMANDS]) : undefined;
+    if (guess) throw new UserError(`unknown command "${command}": did you mean "${guess}"?`);
+    throw new UserError(USAGE);
   }
+  const force = takeForce(command as Command, rest, stageNames);
   const { values, positionals } = parseOptions(rest);
+  for (const given of Object.keys(values) as Option[]) {
+    if (
+      given !== "artifacts" && given !== "reports" &&
+      !COMMAND_OPTIONS[command as Command].includes(given)
+    ) {
+      throw new UserError(`${command} does not take --${given}${optionsOf(command as Command)}`);
+    }
+  }
   // gc and verify --check-hashes work on the whole store when no config is named.
   const wholeStore = command === "gc" || (command === "verify" && values["check-hashes"]);
   if (positionals.length === 0 && !wholeStore) {
@@ -63,6 +88,9 @@ export function parseCommandLine(argv: string[], stageNames: string[]) {
   if (only !== undefined && !stageNames.includes(only)) {
     throw new UserError(`unknown stage "${only}": stages are ${stageNames.join(", ")}`);
   }
+  const artifacts = resolve(values.artifacts ?? join(PROJECT_ROOT, "artifacts"));
+  const reports = resolve(values.reports ?? join(PROJECT_ROOT, "reports"));
+  checkFolders(artifacts, reports);
   return {
     command: command as Command,
     targets: positionals,
@@ -73,30 +101,88 @@ export function parseCommandLine(argv: string[], stageNames: string[]) {
     seeds: values.seeds === undefined ? undefined : parseSeeds(values.seeds),
     checkHashes: values["check-hashes"] ?? false,
     dryRun: values["dry-run"] ?? false,
-    artifacts: resolve(values.artifacts ?? join(PROJECT_ROOT, "artifacts")),
-    reports: resolve(values.reports ?? join(PROJECT_ROOT, "reports")),
+    artifacts,
+    reports,
   };
 }
 
-const OPTIONS = {
-  artifacts: { type: "string" },
-  reports: { type: "string" },
-  name: { type: "string" },
-  seeds: { type: "string" },
-  "check-hashes": { type: "boolean" },
-  "dry-run": { type: "boolean" },
-} as const;
+/**
+ * Take `--force`, `--force <stage>` or `--force=<stage>` out of `args`: every stage, or the
+ * named ones. `report` renders from the store, so it can force only the report; `compare`
+ * only re-renders the comparison.
+ */
+function takeForce(command: Command, args: string[], stageNames: string[]): "all" | Set<string> {
+  const at = args.findIndex((a) => a === "--force" || a.startsWith("--force="));
+  if (at < 0) return new Set();
+  if (!COMMAND_OPTIONS[command].includes("force")) {
+    throw new UserError(`${command} does not take --force${optionsOf(command)}`);
+  }
+  const inline = args[at].startsWith("--force=") ? args[at].slice("--force=".length) : undefined;
+  const next = inline ?? args[at + 1];
+  const isStage = next !== undefined && stageNames.includes(next);
+  const looksLikeStage = next !== undefined && !next.startsWith("-") && !/\.ya?ml$/.test(next);
+  if (inline !== undefined || (looksLikeStage && !isStage)) {
+    if (!isStage) {
+      const guess = closestWord(next!, stageNames);
+      const hint = guess ? `did you mean "${guess}"?` : `stages are ${stageNames.join(", ")}`;
+      throw new UserError(`--force: unknown stage "${next}"; ${hint}`);
+    }
+  }
+  args.splice(at, isStage && inline === undefined ? 2 : 1);
+  const stages = isStage ? new Set([next!]) : "all";
+  if (command === "report" && !(stages === "all" || stages.has("report"))) {
+    throw new UserError(
+      `report never trains: it can force only the report (--force or --force report); ` +
+        `to re-run ${next}, use \`deno task run <config> --force ${next}\``,
+    );
+  }
+  if (command === "compare" && stages !== "all") {
+    throw new UserError("compare --force re-renders the comparison and takes no stage name");
+  }
+  return command === "report" ? new Set(["report"]) : stages;
+}
+
+/** The store and the reports folder: folders (when they exist), and not one inside the other. */
+function checkFolders(artifacts: string, reports: string): void {
+  for (const [flag, path] of [["--artifacts", artifacts], ["--reports", reports]]) {
+    let info: Deno.FileInfo | undefined;
+    try {
+      info = Deno.statSync(path);
+    } catch { /* made when first needed */ }
+    if (info && !info.isDirectory) {
+      throw new UserError(`${flag} ${path} is a file, not a folder; name a folder`);
+    }
+  }
+  const inside = (a: string, b: string) => a === b || a.startsWith(b + "/");
+  if (inside(artifacts, reports) || inside(reports, artifacts)) {
+    throw new UserError(
+      `--artifacts ${artifacts} and --reports ${reports} overlap; give them separate folders`,
+    );
+  }
+}
+
+const optionsOf = (command: Command) => {
+  const own = COMMAND_OPTIONS[command].map((o) => `--${o}`);
+  return `; it takes ${[...own, "--artifacts", "--reports"].join(", ")}`;
+};
 
 /** node:util parseArgs, its TypeErrors turned into one line with a "did you mean". */
 function parseOptions(args: string[]) {
   try {
     return parseArgs({ args, allowPositionals: true, options: OPTIONS });
   } catch (error) {
-    const option = String((error as Error).message).match(/'(-{1,2}[^' ]+)/)?.[1];
-    const known = Object.keys(OPTIONS).map((o) => `--${o}`).concat("--force");
-    const guess = option ? closestWord(option, known) : undefined;
-    const hint = guess ? `did you mean ${guess}?` : `options are ${known.join(", ")}`;
-    const what = (error as Error).message.split("\n")[0].replace(/\. To specify.*$/, "");
-    throw new UserError(`${what.replace(/\.$/, "")}; ${hint}`);
+    const message = String((error as Error).message);
+    const option = message.match(/'(-{1,2}[^' ]+)/)?.[1];
+    if (/^Unknown option/.test(message)) {
+      const known = Object.keys(OPTIONS).map((o) => `--${o}`).concat("--force");
+      const guess = option ? closestWord(option, known) : undefined;
+      const hint = guess ? `did you mean ${guess}?` : `options are ${known.join(", ")}`;
+      throw new UserError(`unknown option ${option}; ${hint}`);
+    }
+    // A missing value, or one that starts with "-" (`--seeds -1`).
+    const name = message.match(/'(--[a-z-]+)/)?.[1] ?? option ?? "an option";
+    throw new UserError(
+      `${name} needs a value after it (a value that starts with "-" goes as ${name}=<value>)`,
+    );
   }
 }

@@ -66,7 +66,9 @@ export async function loadConfigWithFiles(
   const chain: ConfigFile[] = [];
   const raw = await readChain(resolve(path), chain);
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new UserError(describeIssue(parsed.error.issues[0], raw, chain));
+  if (!parsed.success) {
+    throw new UserError(describeIssue(firstIssue(parsed.error.issues), raw, chain));
+  }
   const name = parsed.data.name ?? basename(path, extname(path));
   const unsafe = parsed.data.name === undefined ? nameProblem(name) : undefined;
   if (unsafe) {
@@ -447,6 +449,26 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Turn a zod issue into "file:line: path must be …, got …" with a fix where one is known. */
+/**
+ * The issue to report: the first, except that zod's own safe-integer range check on
+ * `z.int()` (±9007199254740991) gives way to the schema's bound on the same key, so
+ * `seed: 9007199254740993` says "must be ≤ 2147483647", the limit that really applies.
+ */
+function firstIssue(issues: z.core.$ZodIssue[]): z.core.$ZodIssue {
+  const first = issues[0];
+  if (!isSafeIntegerCheck(first)) return first;
+  const samePath = (issue: z.core.$ZodIssue) =>
+    issue.path.length === first.path.length && issue.path.every((k, i) => k === first.path[i]);
+  return issues.find((issue) => issue !== first && samePath(issue) && !isSafeIntegerCheck(issue)) ??
+    first;
+}
+
+function isSafeIntegerCheck(issue: z.core.$ZodIssue): boolean {
+  if (issue.code !== "too_big" && issue.code !== "too_small") return false;
+  const bound = Number(issue.code === "too_big" ? issue.maximum : issue.minimum);
+  return issue.origin === "int" && Math.abs(bound) === Number.MAX_SAFE_INTEGER;
+}
+
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown, chain: ConfigFile[]): string {
   if (issue.code === "unrecognized_keys") {
     const key = issue.keys[0];
@@ -463,9 +485,14 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, chain: ConfigFile[
   }`;
 }
 
-/** A value for a message: JSON, or the YAML source for what JSON cannot show (.nan, 1e400). */
+/**
+ * A value for a message: JSON, or the YAML source for what JSON cannot show (.nan, 1e400)
+ * or shows wrong (9007199254740993, which parses to the nearest double, …992).
+ */
 function shownAt(chain: ConfigFile[], path: Path, got: unknown): string {
-  if (typeof got === "number" && !Number.isFinite(got)) {
+  if (
+    typeof got === "number" && (!Number.isFinite(got) || Math.abs(got) > Number.MAX_SAFE_INTEGER)
+  ) {
     for (let i = chain.length - 1; i >= 0; i--) {
       if (!chain[i].doc.hasIn(path)) continue;
       // deno-lint-ignore no-explicit-any

@@ -82,6 +82,15 @@ const BAD_CONFIGS: [string, Record<string, string>, string[]][] = [
       "train.keep needs a validation split: set train.validationFraction > 0",
     ],
   ],
+  ["an integer past 2^53 names the schema's bound and the value as written", {
+    "c.yaml": "seed: 9007199254740993\n",
+  }, ["c.yaml:1:", "seed must be ≤ 2147483647, got 9007199254740993"]],
+  ["a huge negative integer names the schema's bound", {
+    "c.yaml": "train:\n  epochs: -90071992547409930\n",
+  }, ["c.yaml:2:", "train.epochs must be > 0, got -90071992547409930"]],
+  ["an integer just past the schema's bound", { "c.yaml": "seed: 2147483648\n" }, [
+    "seed must be ≤ 2147483647, got 2147483648",
+  ]],
   ["YAML syntax error", { "c.yaml": "model: [1, 2\n" }, ["c.yaml:", "invalid YAML"]],
   ["duplicate key", { "c.yaml": "seed: 1\nseed: 2\n" }, ["c.yaml:2:", "invalid YAML"]],
   ["a list at the top", { "c.yaml": "- 1\n- 2\n" }, ["c.yaml: a config must be a mapping"]],

@@ -11,17 +11,3 @@ export class UserError extends Error {
 export class NumericError extends UserError {
   override name = "NumericError";
 }
-
-/**
- * Run a command's `main` and exit with its code; a UserError is printed as one line
- * (`error: …`) with exit code 1. Anything else is a bug, and keeps its stack trace.
- */
-export async function exitWith(main: () => Promise<number>): Promise<never> {
-  try {
-    Deno.exit(await main());
-  } catch (error) {
-    if (!(error instanceof UserError)) throw error;
-    console.error(`error: ${error.message}`);
-    Deno.exit(1);
-  }
-}

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { readRegularFile } from "./folders.ts";
 
 /**
  * JSON with object keys sorted at every depth, so two equal values always
@@ -33,9 +34,21 @@ export function hashValue(value: unknown): string {
   return sha256(canonicalJson(value));
 }
 
-/** Hex sha256 and size of a file, streamed so large tensors are not held twice. */
-export async function hashFile(path: string): Promise<{ sha256: string; size: number }> {
+/**
+ * Hex sha256 and size of a file, streamed so large tensors are not held twice. With
+ * `regularOnly` (anything in the store or a report folder), a symlink or a special file
+ * (a FIFO, /dev/zero) is refused with NotRegularFileError, never opened or followed;
+ * `label` names the file in that error.
+ */
+export async function hashFile(
+  path: string,
+  options: { regularOnly?: boolean; label?: string } = {},
+): Promise<{ sha256: string; size: number }> {
   const hash = createHash("sha256");
+  if (options.regularOnly) {
+    const size = await readRegularFile(path, (chunk) => hash.update(chunk), options);
+    return { sha256: hash.digest("hex"), size };
+  }
   let size = 0;
   // Consuming `readable` to the end closes the file for us.
   const file = await Deno.open(path, { read: true });

@@ -4,10 +4,12 @@
  * those permissions (least privilege; the README's "Guarantees" says what each is for):
  *
  * - read: the project (code, configs, the embedded data), the store and the reports
- *   folder, every config of each `extends` chain, each config's data files, and /proc
- *   (whether a lock's owner still runs; the boot id and pid namespace in lock records);
+ *   folder, every config of each `extends` chain and each config's data files (and, for
+ *   a symbolic link, the file it points to);
  * - write: the store and the reports folder, nothing else;
- * - run: this Deno binary only (`deno info` lists each stage's imports for its key);
+ * - run: this Deno binary (`deno info` lists each stage's imports for its key), and `cat`
+ *   and `readlink` by absolute path, which read /proc for lock records (Deno asks for
+ *   --allow-all before it reads /proc itself; see proc_files.ts);
  * - env: the two variables the `yaml` package reads; sys: the host name (lock records),
  *   the memory size (the memory check of a config), and the CPU and network-interface
  *   lists that `@resvg/resvg-js` reads (through Node's process report) to pick its build;
@@ -21,7 +23,9 @@ import { dirname, join, resolve } from "node:path";
 import { STAGES } from "../stages/registry.ts";
 import { type CommandLine, parseCommandLine, PROJECT_ROOT } from "./command_line.ts";
 import { loadConfigWithFiles } from "./config.ts";
-import { exitWith, UserError } from "./errors.ts";
+import { UserError } from "./errors.ts";
+import { exitWith } from "./exit_with.ts";
+import { PROC_READERS } from "./proc_files.ts";
 
 /** Environment variables libraries read at import (`yaml`: LOG_TOKENS, LOG_STREAM). */
 const ENV_READ = ["LOG_TOKENS", "LOG_STREAM"];
@@ -33,7 +37,7 @@ const NATIVE = join(PROJECT_ROOT, "node_modules", ".deno");
 export async function permissionsFor(
   args: CommandLine,
 ): Promise<{ read: string[]; write: string[] }> {
-  const read = [PROJECT_ROOT, args.artifacts, args.reports, "/proc"];
+  const read = [PROJECT_ROOT, args.artifacts, args.reports];
   if (args.command === "trace") {
     // The figure, its siblings, and the report folder that may hold it.
     read.push(dirname(dirname(resolve(args.target))));
@@ -46,7 +50,28 @@ export async function permissionsFor(
       }
     }
   }
-  return { read: unique(read), write: unique([args.artifacts, args.reports]) };
+  return { read: unique(read.flatMap(withTarget)), write: unique([args.artifacts, args.reports]) };
+}
+
+/** A path, and where it leads when it is a symbolic link (both are opened on the way). */
+function withTarget(path: string): string[] {
+  try {
+    const real = Deno.realPathSync(path);
+    return real === resolve(path) ? [path] : [path, real];
+  } catch {
+    return [path]; // not there yet (a store to be made): nothing to follow
+  }
+}
+
+/** The /proc readers of proc_files.ts that exist here, by absolute path. */
+function procReaders(): string[] {
+  return [...PROC_READERS.cat, ...PROC_READERS.readlink].filter((path) => {
+    try {
+      return Deno.statSync(path).isFile;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Deno's flags for these permissions. A path with a comma cannot be said in a flag list. */
@@ -63,7 +88,7 @@ export function permissionFlags(paths: { read: string[]; write: string[] }): str
     "--no-prompt",
     `--allow-read=${paths.read.join(",")}`,
     `--allow-write=${paths.write.join(",")}`,
-    `--allow-run=${Deno.execPath()}`,
+    `--allow-run=${[Deno.execPath(), ...procReaders()].join(",")}`,
     `--allow-env=${ENV_READ.join(",")}`,
     `--allow-sys=${SYS.join(",")}`,
     `--allow-ffi=${NATIVE}`,

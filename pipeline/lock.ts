@@ -347,5 +347,6 @@ export async function lockHeld(path: string, graceMs = 10_000): Promise<boolean>
  */
 export function processAlive(pid: number): boolean {
   const stat = readProcStat(pid);
+  if (stat === null) return true; // /proc unreadable: never judge a process dead blind
   return stat !== undefined && stat.state !== "Z" && stat.state !== "X";
 }

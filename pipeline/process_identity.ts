@@ -10,6 +10,7 @@
  * earlier boot is dead too (the machine rebooted). Anything else cannot be judged from here.
  */
 import { createHash } from "node:crypto";
+import { readProcFile, readProcLink } from "./proc_files.ts";
 
 export interface ProcessIdentity {
   /** The host name ("" when it cannot be read). */
@@ -50,15 +51,17 @@ export function currentProcess(): ProcessIdentity {
   return current;
 }
 
-/** A process's state letter and start time from /proc/<pid>/stat; undefined if none. */
-export function readProcStat(pid: number): { state: string; startTime: number } | undefined {
+/**
+ * A process's state letter and start time from /proc/<pid>/stat: undefined when there is no
+ * such process, null when /proc cannot be read (then nothing may be judged dead).
+ */
+export function readProcStat(
+  pid: number,
+): { state: string; startTime: number } | undefined | null {
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  } catch {
-    return undefined;
-  }
+  const text = readProcFile(`/proc/${pid}/stat`);
+  if (text === "missing") return undefined;
+  if (text === "unreadable") return null;
   // "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after the
   // last ")". Field 3 (state) is then index 0 and field 22 (starttime) index 19.
   const fields = text.slice(text.lastIndexOf(")") + 1).trim().split(/\s+/);
@@ -88,6 +91,7 @@ export function judgeOwner(owner: ProcessIdentity, me = currentProcess()): Liven
   }
   if (owner.pid === me.pid && owner.startTime === me.startTime) return { verdict: "self" };
   const stat = readProcStat(owner.pid);
+  if (stat === null) return { verdict: "unknown", reason: "/proc cannot be read" };
   if (!stat) return { verdict: "dead", reason: `process ${owner.pid} is gone` };
   if (stat.state === "Z" || stat.state === "X") {
     return { verdict: "dead", reason: `process ${owner.pid} is a zombie (killed, not reaped)` };
@@ -114,6 +118,7 @@ export function judgeLegacyPid(pid: number, me = currentProcess()): Liveness {
     return { verdict: "dead", reason: `pid ${pid} is this process, which did not write it` };
   }
   const stat = readProcStat(pid);
+  if (stat === null) return { verdict: "unknown", reason: "/proc cannot be read" };
   if (!stat) return { verdict: "dead", reason: `process ${pid} is gone` };
   if (stat.state === "Z" || stat.state === "X") {
     return { verdict: "dead", reason: `process ${pid} is a zombie (killed, not reaped)` };
@@ -168,17 +173,11 @@ function hostName(): string {
 }
 
 function readTrimmed(path: string): string {
-  try {
-    return Deno.readTextFileSync(path).trim();
-  } catch {
-    return "";
-  }
+  const text = readProcFile(path);
+  return text === "missing" || text === "unreadable" ? "" : text.trim();
 }
 
 function readLink(path: string): string {
-  try {
-    return Deno.readLinkSync(path);
-  } catch {
-    return "";
-  }
+  const target = readProcLink(path);
+  return target === "missing" || target === "unreadable" ? "" : target;
 }

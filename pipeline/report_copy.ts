@@ -7,11 +7,13 @@
  * published is moved aside to `reports/.modified/`, not overwritten.
  */
 import { join } from "node:path";
+import { isNoSpace, isReadOnly } from "./disk_errors.ts";
 import { UserError } from "./errors.ts";
+import { kindAt, kindOf, NotRegularFileError } from "./folders.ts";
 import { childPath } from "./names.ts";
 import { recordedFilesProblem } from "./recorded_files.ts";
 import { identityTag } from "./process_identity.ts";
-import { MANIFEST, type Manifest, tempOwnerLiveness } from "./store.ts";
+import { MANIFEST, readManifest, tempOwnerLiveness } from "./store.ts";
 
 /** Stages whose artifacts are published as report folders. */
 const REPORT_STAGES = ["report", "compare"];
@@ -31,31 +33,102 @@ export async function publishReport(
   name: string,
 ): Promise<PublishedReport> {
   const target = childPath(reportsRoot, name, "report name");
-  const manifest: Manifest = JSON.parse(await Deno.readTextFile(join(artifactDir, MANIFEST)));
-  const there = await inspect(target, name);
-  if (there.state === "same" && there.key === manifest.key) {
-    return { path: target, written: false };
+  const { manifest, problem } = await readManifest(artifactDir);
+  if (problem !== undefined) {
+    throw new UserError(`${artifactDir}: ${problem}; run again to redo it (nothing was published)`);
   }
-  await Deno.mkdir(reportsRoot, { recursive: true });
-  await sweepLeftovers(reportsRoot, name);
-  let movedAside: PublishedReport["movedAside"];
-  if (there.state === "edited") {
-    const to = await moveAside(reportsRoot, name, target);
-    movedAside = { to, why: there.why };
-  }
-  // The owner's identity in the names lets a later run sweep them if we die.
-  const fresh = join(reportsRoot, `.${name}.new-${identityTag()}-`);
-  const old = join(reportsRoot, `.${name}.old-${identityTag()}-`);
   try {
-    await copy(artifactDir, fresh);
-    const hadOld = await Deno.rename(target, old).then(() => true, () => false);
-    await Deno.rename(fresh, target);
-    if (hadOld) await Deno.remove(old, { recursive: true });
+    await checkReportsRoot(reportsRoot);
+    const there = await inspect(target, name);
+    if (there.state === "same" && there.key === manifest.key) {
+      return { path: target, written: false };
+    }
+    // Where an edited copy would go is checked before anything changes.
+    if (there.state === "edited") await checkModifiedFolder(reportsRoot);
+    await Deno.mkdir(reportsRoot, { recursive: true });
+    await sweepLeftovers(reportsRoot, name);
+    let movedAside: PublishedReport["movedAside"];
+    if (there.state === "edited") {
+      const to = await moveAside(reportsRoot, name, target);
+      movedAside = { to, why: there.why };
+    }
+    // The owner's identity in the names lets a later run sweep them if we die.
+    const fresh = join(reportsRoot, `.${name}.new-${identityTag()}-`);
+    const old = join(reportsRoot, `.${name}.old-${identityTag()}-`);
+    try {
+      await copy(artifactDir, fresh);
+      const hadOld = await Deno.rename(target, old).then(() => true, () => false);
+      await Deno.rename(fresh, target);
+      if (hadOld) await Deno.remove(old, { recursive: true });
+    } catch (error) {
+      await Deno.remove(fresh, { recursive: true }).catch(() => {});
+      throw error;
+    }
+    return { path: target, written: true, movedAside };
   } catch (error) {
-    await Deno.remove(fresh, { recursive: true }).catch(() => {});
+    throw reportsDiskError(error, reportsRoot, name) ?? error;
+  }
+}
+
+/**
+ * A full disk or a read-only (or unwritable) reports folder as one line naming the folder
+ * and the fix, or undefined for any other error (which the caller rethrows).
+ */
+function reportsDiskError(error: unknown, reportsRoot: string, name: string) {
+  if (error instanceof UserError) return undefined;
+  if (isNoSpace(error)) {
+    return new UserError(
+      `no space left on device in the reports folder ${reportsRoot} while publishing ` +
+        `"${name}"; free space and run again (the report stays in the store)`,
+      { cause: error },
+    );
+  }
+  if (isReadOnly(error)) {
+    return new UserError(
+      `the reports folder ${reportsRoot} is read-only (needed to publish "${name}"); make it ` +
+        "writable or pass --reports <a writable folder> (the report stays in the store)",
+      { cause: error },
+    );
+  }
+  if (error instanceof Deno.errors.NotADirectory || error instanceof Deno.errors.AlreadyExists) {
+    return new UserError(
+      `the reports folder ${reportsRoot} (or a folder on its path) is not a folder; pass ` +
+        "--reports <a folder> (the report stays in the store)",
+      { cause: error },
+    );
+  }
+  return undefined;
+}
+
+/** The reports folder is a folder (a symlink to one is fine: the user chose it), or absent. */
+async function checkReportsRoot(reportsRoot: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(reportsRoot);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
     throw error;
   }
-  return { path: target, written: true, movedAside };
+  if (!info.isDirectory) {
+    throw new UserError(
+      `the reports folder ${reportsRoot} is not a folder (a ${kindOf(info)}); ` +
+        "pass --reports <a folder> (the report stays in the store)",
+    );
+  }
+}
+
+/**
+ * `reports/.modified` must be a real folder (or absent): a symlink would move an edited
+ * report outside the reports folder, and a file cannot take it.
+ */
+async function checkModifiedFolder(reportsRoot: string): Promise<void> {
+  const aside = join(reportsRoot, ".modified");
+  const kind = await kindAt(aside);
+  if (kind === undefined || kind === "directory") return;
+  throw new UserError(
+    `${aside} is not a folder (a ${kind}), so the edited report cannot be kept there; ` +
+      `remove or rename ${aside} and run again (nothing was changed)`,
+  );
 }
 
 type Existing =
@@ -78,15 +151,15 @@ async function inspect(target: string, name: string): Promise<Existing> {
         `move it away or publish under another name than "${name}" (nothing was changed)`,
     );
   if (!info.isDirectory) throw notOurs("is not a folder");
-  let manifest: Manifest;
-  try {
-    manifest = JSON.parse(await Deno.readTextFile(join(target, MANIFEST)));
-  } catch {
-    throw notOurs(`has no readable ${MANIFEST}`);
+  const { manifest, problem } = await readManifest(target);
+  if (problem !== undefined) {
+    throw notOurs(
+      /is missing|is not a regular file|is unreadable/.test(problem)
+        ? `has no readable ${MANIFEST}`
+        : `its ${MANIFEST} is not a report's`,
+    );
   }
-  if (!REPORT_STAGES.includes(manifest?.stage) || typeof manifest.files !== "object") {
-    throw notOurs(`its ${MANIFEST} is not a report's`);
-  }
+  if (!REPORT_STAGES.includes(manifest.stage)) throw notOurs(`its ${MANIFEST} is not a report's`);
   const why = await recordedFilesProblem(target, manifest.files, [MANIFEST]);
   return why ? { state: "edited", why } : { state: "same", key: manifest.key };
 }
@@ -94,7 +167,11 @@ async function inspect(target: string, name: string): Promise<Existing> {
 /** `reports/.modified/<name>-<time>`: an edited report, kept whole for its owner. */
 async function moveAside(reportsRoot: string, name: string, target: string): Promise<string> {
   const aside = join(reportsRoot, ".modified");
-  await Deno.mkdir(aside, { recursive: true });
+  await checkModifiedFolder(reportsRoot); // again: it may have changed since
+  await Deno.mkdir(aside).catch((error) => {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+  });
+  await checkModifiedFolder(reportsRoot);
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const to = join(aside, `${name}-${stamp}`);
   await Deno.rename(target, to);
@@ -115,7 +192,9 @@ async function copy(from: string, to: string): Promise<void> {
   await Deno.mkdir(to, { recursive: true });
   for await (const entry of Deno.readDir(from)) {
     const [src, dst] = [join(from, entry.name), join(to, entry.name)];
-    if (entry.isDirectory) await copy(src, dst);
-    else await Deno.copyFile(src, dst);
+    if (entry.isDirectory && !entry.isSymlink) await copy(src, dst);
+    else if (entry.isFile) await Deno.copyFile(src, dst);
+    // A store entry that passed its lookup holds only folders and regular files.
+    else throw new NotRegularFileError(src, (await kindAt(src)) ?? "special file");
   }
 }

@@ -3,7 +3,8 @@ import { publishReport } from "./report_copy.ts";
 import { tempDir } from "./stage_testing.ts";
 import { ArtifactStore } from "./store.ts";
 import { fakeManifest } from "./store_fakes.ts";
-import { assert_, assertEquals, assertRejects } from "./test_assert.ts";
+import { assert_, assertEquals, assertIncludes, assertRejects } from "./test_assert.ts";
+import { UserError } from "./errors.ts";
 
 /** A published fake report artifact whose index.html says `text`. */
 async function reportArtifact(store: ArtifactStore, text: string): Promise<string> {
@@ -67,4 +68,96 @@ Deno.test("an edited report is moved aside, never overwritten; a foreign folder 
     "has no readable manifest.json, so it was not published by this pipeline",
   );
   assertEquals(await Deno.readTextFile(join(reports, "notes", "todo.md")), "mine");
+});
+
+Deno.test("a .modified that is a file or a symlink is refused in one line, and nothing moves", async () => {
+  const root = await tempDir();
+  const store = new ArtifactStore(join(root, "artifacts"));
+  const reports = join(root, "reports");
+  await publishReport(await reportArtifact(store, "a"), reports, "demo");
+  await Deno.writeTextFile(join(reports, "demo", "index.html"), "my edit");
+  const next = await reportArtifact(store, "b");
+  const outside = join(root, "outside");
+  await Deno.mkdir(outside);
+  await Deno.symlink(outside, join(reports, ".modified"));
+  const linked = await assertRejects(() => publishReport(next, reports, "demo"));
+  assert_(linked instanceof UserError, String(linked));
+  assertEquals(
+    linked.message,
+    `${join(reports, ".modified")} is not a folder (a symlink), so the edited report cannot ` +
+      `be kept there; remove or rename ${join(reports, ".modified")} and run again ` +
+      "(nothing was changed)",
+  );
+  assertEquals(await Array.fromAsync(Deno.readDir(outside)), []);
+  assertEquals(await Deno.readTextFile(join(reports, "demo", "index.html")), "my edit");
+
+  await Deno.remove(join(reports, ".modified"));
+  await Deno.writeTextFile(join(reports, ".modified"), "a note");
+  await assertRejects(() => publishReport(next, reports, "demo"), "is not a folder (a file)");
+  assertEquals(await Deno.readTextFile(join(reports, "demo", "index.html")), "my edit");
+  assertEquals(await Deno.readTextFile(join(reports, ".modified")), "a note");
+});
+
+Deno.test("--reports naming a file, or an artifact whose manifest is null, is one line", async () => {
+  const root = await tempDir();
+  const store = new ArtifactStore(join(root, "artifacts"));
+  const artifact = await reportArtifact(store, "a");
+  await Deno.writeTextFile(join(root, "file"), "x");
+  const error = await assertRejects(() => publishReport(artifact, join(root, "file"), "demo"));
+  assert_(error instanceof UserError, String(error));
+  assertIncludes(error.message, `the reports folder ${join(root, "file")} is not a folder`);
+  const below = await assertRejects(() => publishReport(artifact, join(root, "file/x"), "demo"));
+  assert_(below instanceof UserError, String(below));
+
+  const reports = join(root, "reports");
+  await Deno.mkdir(join(reports, "demo"), { recursive: true });
+  await Deno.writeTextFile(
+    join(reports, "demo", "manifest.json"),
+    '{"stage":"report","files":null}',
+  );
+  await assertRejects(() => publishReport(artifact, reports, "demo"), "is not a report's");
+  await Deno.writeTextFile(join(artifact, "manifest.json"), "null");
+  const nullManifest = await assertRejects(() => publishReport(artifact, reports, "other"));
+  assert_(nullManifest instanceof UserError, String(nullManifest));
+  assertIncludes(nullManifest.message, "manifest.json is malformed: it is null");
+});
+
+/** Run a command quietly; whether it succeeded. */
+function run(command: string, args: string[]): boolean {
+  return new Deno.Command(command, { args, stdout: "null", stderr: "null" }).outputSync().success;
+}
+
+/** Make `dir` read-only for this process (chmod, or a read-only bind mount for root). */
+function makeReadOnly(dir: string): (() => void) | undefined {
+  if (Deno.uid() !== 0) {
+    run("chmod", ["a-w", dir]);
+    return () => run("chmod", ["u+w", dir]);
+  }
+  if (Deno.build.os !== "linux" || !run("mount", ["--bind", dir, dir])) return undefined;
+  if (!run("mount", ["-o", "remount,ro,bind", dir])) {
+    run("umount", [dir]);
+    return undefined;
+  }
+  return () => run("umount", [dir]);
+}
+
+Deno.test("a read-only reports folder is one line naming it and the fix", async () => {
+  const root = await tempDir();
+  const store = new ArtifactStore(join(root, "artifacts"));
+  const reports = join(root, "reports");
+  await Deno.mkdir(reports);
+  const artifact = await reportArtifact(store, "a");
+  const undo = makeReadOnly(reports);
+  if (!undo) return console.log("cannot make a read-only folder here: skipped");
+  try {
+    const error = await assertRejects(() => publishReport(artifact, reports, "demo"));
+    assert_(error instanceof UserError, String(error));
+    assertEquals(
+      error.message,
+      `the reports folder ${reports} is read-only (needed to publish "demo"); make it ` +
+        "writable or pass --reports <a writable folder> (the report stays in the store)",
+    );
+  } finally {
+    undo();
+  }
 });

@@ -4,7 +4,7 @@ import { type CodeFingerprint, codeFingerprint, fingerprintDigest } from "./fing
 import type { ModuleGraph } from "./fingerprint.ts";
 import { describeDiskError, withDiskErrors } from "./disk_errors.ts";
 import { UserError } from "./errors.ts";
-import { DATA_MAX_BYTES, hashBoundedFile } from "./bounded_read.ts";
+import { DATA_MAX_BYTES, hashBoundedFile, showPath } from "./bounded_read.ts";
 import { hashValue } from "./hash.ts";
 import { noteResumePoint } from "./interrupt.ts";
 import { withLock } from "./lock.ts";
@@ -20,6 +20,18 @@ export interface PlannedStage {
   key: string;
   keyInputs: KeyInputs;
   fingerprint: CodeFingerprint;
+  /**
+   * The external files hashed into `keyInputs.files` (`name` is their entry there): hashed
+   * again after the stage ran, so what it read is what its key names (see `execute`).
+   */
+  externalFiles?: ExternalFile[];
+}
+
+/** A data file a stage reads, the config key naming it, and its entry in the key's files. */
+export interface ExternalFile {
+  path: string;
+  yamlPath: string;
+  name: string;
 }
 
 /** What the runner needs from the outside world; tests pass their own. */
@@ -56,8 +68,10 @@ export async function planStages(
       if (!found) throw new Error(`stage ${spec.name} needs ${upstream}, which comes later`);
       inputs[upstream] = found.key;
     }
-    const files = await hashExternalFiles(spec, config, env.configPath);
-    planned.push(await planStage(spec, spec.params(config), inputs, env, files));
+    const external = await hashExternalFiles(spec, config, env.configPath);
+    planned.push(
+      await planStage(spec, spec.params(config), inputs, env, external?.files, external?.refs),
+    );
   }
   return planned;
 }
@@ -69,6 +83,7 @@ export async function planStage(
   inputs: Record<string, string>,
   env: RunEnv,
   files?: Record<string, string>,
+  externalFiles?: ExternalFile[],
 ): Promise<PlannedStage> {
   const fingerprint = await codeFingerprint(env.graph, spec.module, env.projectRoot);
   // tfjs and every other npm package a stage loads are in its fingerprint; a stage whose
@@ -82,7 +97,8 @@ export async function planStage(
     runtime,
     files,
   };
-  return { spec, key: hashValue(keyInputs), keyInputs, fingerprint };
+  const planned: PlannedStage = { spec, key: hashValue(keyInputs), keyInputs, fingerprint };
+  return externalFiles ? { ...planned, externalFiles } : planned;
 }
 
 /**
@@ -92,28 +108,65 @@ export async function planStage(
  * file over DATA_MAX_BYTES fails before anything runs, with one line that names the file, the
  * config key and the config: the file is stat'ed before it is opened and streamed under the
  * same limit the data readers use, so /dev/zero cannot hang `run`, `status` or `compare`.
+ * Returns the hashes and the files they came from (hashed again after the stage runs).
  */
 async function hashExternalFiles(
   spec: StageSpec,
   config: ResolvedConfig,
   configPath: string,
-): Promise<Record<string, string> | undefined> {
-  const refs = spec.externalFiles?.(config) ?? [];
-  if (refs.length === 0) return undefined;
-  const shared = (yamlPath: string) => refs.filter((r) => r.yamlPath === yamlPath).length > 1;
+): Promise<{ files: Record<string, string>; refs: ExternalFile[] } | undefined> {
+  const given = spec.externalFiles?.(config) ?? [];
+  if (given.length === 0) return undefined;
+  const shared = (yamlPath: string) => given.filter((r) => r.yamlPath === yamlPath).length > 1;
+  const refs = given.map(({ path, yamlPath }) => ({
+    path,
+    yamlPath,
+    name: shared(yamlPath) ? `${yamlPath}: ${basename(path)}` : yamlPath,
+  }));
   const files: Record<string, string> = {};
-  for (const { path, yamlPath } of refs) {
-    const name = shared(yamlPath) ? `${yamlPath}: ${basename(path)}` : yamlPath;
-    const hashed = await hashBoundedFile(path, {
-      maxBytes: DATA_MAX_BYTES,
-      what: "data file",
-      yamlPath,
-      referrer: configPath,
-      fix: `fix ${yamlPath} in ${configPath}`,
-    });
-    files[name] = hashed.sha256;
+  for (const ref of refs) files[ref.name] = await hashExternalFile(ref, configPath);
+  return { files, refs };
+}
+
+/** One external file's sha256, streamed under DATA_MAX_BYTES, or a one-line UserError. */
+async function hashExternalFile(ref: ExternalFile, configPath: string): Promise<string> {
+  const { path, yamlPath } = ref;
+  const hashed = await hashBoundedFile(path, {
+    maxBytes: DATA_MAX_BYTES,
+    what: "data file",
+    yamlPath,
+    referrer: configPath,
+    fix: `fix ${yamlPath} in ${configPath}`,
+  });
+  return hashed.sha256;
+}
+
+/**
+ * The external files hold the bytes the plan hashed into the key, checked after the stage has
+ * read them and before anything is published: a file swapped between planning and the stage's
+ * read would otherwise store data B under the key of data A. A mismatch (or a file that can no
+ * longer be read) is a one-line UserError naming the config, the key, the file and both hashes.
+ */
+async function checkExternalFiles(stage: PlannedStage, configPath: string): Promise<void> {
+  const planned = stage.keyInputs.files ?? {};
+  for (const ref of stage.externalFiles ?? []) {
+    const before = planned[ref.name];
+    if (before === undefined) continue;
+    let now: string;
+    try {
+      now = await hashExternalFile(ref, configPath);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      now = "";
+    }
+    if (now === before) continue;
+    const shown = now ? `${now.slice(0, 12)}… now` : "unreadable now";
+    throw new UserError(
+      `${configPath}: ${ref.yamlPath}: ${showPath(ref.path)} changed while ` +
+        `${stage.spec.name} was reading it (sha256 ${before.slice(0, 12)}… at planning, ` +
+        `${shown}); run again`,
+    );
   }
-  return files;
 }
 
 export interface StageResult {
@@ -264,6 +317,12 @@ export async function execute(
     };
     await run(ctx).catch((error) => {
       throw error instanceof UserError ? namingConfig(error, env.configPath, label) : error;
+    });
+    // What the stage read must be what its key names: else publish nothing, and drop any
+    // checkpoint made from the other bytes.
+    await checkExternalFiles(stage, env.configPath).catch(async (error) => {
+      await Deno.remove(workDir, { recursive: true }).catch(() => {});
+      throw error;
     });
     const endedAt = new Date();
     const manifest = {

@@ -10,6 +10,8 @@ import { ArtifactStore } from "./store.ts";
 import { listFiles } from "./folders.ts";
 import { assert_, assertEquals, assertIncludes, assertNotEquals } from "./test_assert.ts";
 import { tempDir } from "./stage_testing.ts";
+import { UserError } from "./errors.ts";
+import { sha256 } from "./hash.ts";
 
 /**
  * A throwaway project with two stages: `first` imports helper_first.ts, `second` imports
@@ -160,6 +162,65 @@ Deno.test("a data file joins the key by its config key and bytes, not by where i
   assertEquals(inA, inB, "the same bytes elsewhere (another checkout) keep the key");
   await Deno.writeTextFile(join(b, "data.csv"), "x\n2\n");
   assertNotEquals(await key(b), inA, "new bytes change the key");
+});
+
+Deno.test("a data file swapped while the stage reads it publishes nothing under the old key", async () => {
+  const project = await makeProject();
+  const env = await project.makeEnv();
+  const data = join(project.root, "x.csv");
+  await Deno.writeTextFile(data, "x\nA\n");
+  // A stage that reads its data file, and (the first time) swaps it for other bytes mid-run.
+  let swap = true;
+  const reading: StageSpec = {
+    ...project.stages[0],
+    externalFiles: () => [{ path: data, yamlPath: "data.csv.path" }],
+    load: () =>
+      Promise.resolve(async (ctx) => {
+        const read = await Deno.readTextFile(data);
+        if (swap) await Deno.writeTextFile(data, "x\nB\n");
+        await Deno.writeTextFile(join(ctx.outDir, "value.txt"), read);
+        await Deno.writeTextFile(join(ctx.workDir, "checkpoint.txt"), read);
+      }),
+  };
+  const plan = await planStages(config(), [reading], env);
+  assertEquals(plan[0].externalFiles, [{
+    path: data,
+    yamlPath: "data.csv.path",
+    name: "data.csv.path",
+  }]);
+  const planned = plan[0].keyInputs.files!["data.csv.path"];
+  const error = await runPlan(config(), plan, env).catch((e) => e);
+  assert_(error instanceof UserError, `expected a UserError, got ${error}`);
+  const swapped = sha256(new TextEncoder().encode("x\nB\n"));
+  assertEquals(
+    error.message,
+    `test.yaml: data.csv.path: ${data} changed while first was reading it ` +
+      `(sha256 ${planned.slice(0, 12)}… at planning, ${swapped.slice(0, 12)}… now); run again`,
+  );
+  // Nothing is stored under the key of A, no temp dir is left, and no checkpoint of it.
+  assertEquals((await env.store.lookup("first", plan[0].key)).state, "miss");
+  assertEquals(await listFiles(join(env.store.root, ".tmp")), []);
+  const work = env.store.workDir("first", plan[0].key);
+  assertEquals(await Deno.stat(work).then(() => "kept", () => "removed"), "removed");
+
+  // Run again: the plan hashes B, and the stage that reads B publishes it under B's key.
+  swap = false;
+  const again = await planStages(config(), [reading], env);
+  assertNotEquals(again[0].key, plan[0].key);
+  const [result] = await runPlan(config(), again, env);
+  assertEquals(await Deno.readTextFile(join(result.dir, "value.txt")), "x\nB\n");
+
+  // A file that disappears while being read is a mismatch too.
+  await Deno.writeTextFile(data, "x\nC\n");
+  const third = await planStages(config(), [reading], env);
+  const gone: StageSpec = {
+    ...reading,
+    load: () => Promise.resolve(() => Deno.remove(data)),
+  };
+  const missing = await runPlan(config(), [{ ...third[0], spec: gone }], env).catch((e) => e);
+  assertIncludes(String(missing.message), "changed while first was reading it");
+  assertIncludes(String(missing.message), "unreadable now); run again");
+  assertEquals((await env.store.lookup("first", third[0].key)).state, "miss");
 });
 
 Deno.test("a stage that does not run for a config leaves the plan and its dependents' keys", async () => {

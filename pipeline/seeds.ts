@@ -1,5 +1,7 @@
+import { excerpt, showPath } from "./bounded_read.ts";
 import type { ResolvedConfig } from "./config_schema.ts";
 import { UserError } from "./errors.ts";
+import { MAX_NAME_LENGTH, nameProblem } from "./names.ts";
 
 /** A config to run, from its file: under `--seeds`, one of several runs of it. */
 export interface ConfigRun {
@@ -13,6 +15,8 @@ export interface ConfigRun {
  * Each config once per seed, the seed overriding the config's own and named into the run:
  * `vae` under seeds 0 and 1 becomes `vae-seed0` and `vae-seed1` (their reports' folders).
  * A seed is an input like any other, so each run has its own keys all the way down.
+ * Every derived name is checked here, before anything runs: a `name:` that is safe alone
+ * may grow past the limit with its `-seed<N>` suffix.
  */
 export function withSeeds(
   configs: ConfigRun[],
@@ -20,11 +24,26 @@ export function withSeeds(
 ): ConfigRun[] {
   if (!seeds) return configs;
   return configs.flatMap(({ path, config }) =>
-    seeds.map((seed) => ({
-      path,
-      config: { ...config, seed, name: `${config.name}-seed${seed}` },
-      group: config.name,
-    }))
+    seeds.map((seed) => {
+      const suffix = `-seed${seed}`;
+      const name = checkSeedName(path, config.name, suffix);
+      return { path, config: { ...config, seed, name }, group: config.name };
+    })
+  );
+}
+
+/** `name` + `suffix`, or a one-line UserError naming the config, the run name and the fix. */
+function checkSeedName(path: string, name: string, suffix: string): string {
+  const derived = `${name}${suffix}`;
+  const problem = nameProblem(derived);
+  if (!problem) return derived;
+  // The start of the name and the whole suffix: enough to recognize it, never 100 characters.
+  const shown = name.length > 24 ? excerpt(`${name.slice(0, 20)}…${suffix}`) : excerpt(derived);
+  const room = MAX_NAME_LENGTH - suffix.length;
+  throw new UserError(
+    `${showPath(path)}: under --seeds the run name ${shown} (${derived.length} characters) ` +
+      `${problem}; shorten \`name:\` in the config (or the file name, if it sets no name) to ` +
+      `at most ${room} characters`,
   );
 }
 

@@ -1,6 +1,8 @@
 import { configSchema } from "./config_schema.ts";
 import { parseSeeds, withSeeds } from "./seeds.ts";
-import { assertEquals, assertIncludes, assertThrows } from "./test_assert.ts";
+import { UserError } from "./errors.ts";
+import { MAX_NAME_LENGTH } from "./names.ts";
+import { assert_, assertEquals, assertIncludes, assertThrows } from "./test_assert.ts";
 
 Deno.test("--seeds parses distinct non-negative integers and names what is wrong", () => {
   assertEquals(parseSeeds("0,1, 2"), [0, 1, 2]);
@@ -19,4 +21,24 @@ Deno.test("withSeeds runs each config once per seed, named by it and grouped und
     ["vae-seed3", 3, "vae"],
   ]);
   assertEquals(runs[1].config.model, config.model);
+});
+
+Deno.test("withSeeds refuses, before anything runs, a name that the seed suffix makes too long", () => {
+  const long = "n".repeat(MAX_NAME_LENGTH); // a valid `name:` on its own
+  const config = { ...configSchema.parse({}), name: long };
+  const error = assertThrows(() =>
+    withSeeds([{ path: "/cfg/long.yaml", config }], [0, 1, 2, 3, 5])
+  );
+  assert_(error instanceof UserError, `expected a UserError, got ${error}`);
+  const message = error.message;
+  assert_(!message.includes("\n"), message);
+  assertIncludes(message, "/cfg/long.yaml: under --seeds the run name ");
+  assertIncludes(message, `"${"n".repeat(20)}…-seed0" (106 characters)`);
+  assertIncludes(message, `is longer than ${MAX_NAME_LENGTH} characters`);
+  assertIncludes(message, "shorten `name:` in the config");
+  assertIncludes(message, "at most 94 characters");
+  assert_(!message.includes("n".repeat(21)), `the name is quoted whole: ${message}`);
+  // A name that fits with its longest suffix passes.
+  const fits = { ...config, name: "n".repeat(MAX_NAME_LENGTH - "-seed5".length) };
+  assertEquals(withSeeds([{ path: "f.yaml", config: fits }], [5])[0].config.name.length, 100);
 });

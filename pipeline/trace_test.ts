@@ -3,6 +3,7 @@ import { ArtifactStore } from "./store.ts";
 import { fakeManifest, publishFake } from "./store_fakes.ts";
 import { assert_, assertEquals, assertIncludes, assertRejects } from "./test_assert.ts";
 import { traceFigure } from "./trace.ts";
+import { UserError } from "./errors.ts";
 import { tempDir } from "./stage_testing.ts";
 
 /** Publish a fake artifact for `stage` with the given upstream keys. */
@@ -72,4 +73,73 @@ Deno.test("trace starts at the report that holds the figure and checks the figur
   await Deno.writeTextFile(join(copy, "figures/kl.svg"), "<svg>edited</svg>");
   const edited = (await traceFigure(join(copy, "figures/kl.svg"), store, order)).join("\n");
   assertIncludes(edited, "DIFFERS from what report dddddddd wrote");
+});
+
+Deno.test("trace refuses a FIFO figure, a FIFO spec and a malformed spec in one line each", async () => {
+  const root = await tempDir();
+  const store = new ArtifactStore(join(root, "artifacts"));
+  const mkfifo = async (path: string) =>
+    assert_((await new Deno.Command("mkfifo", { args: [path] }).output()).success, "mkfifo");
+  const order = ["prepare", "train"];
+  const spec = { usermeta: { provenance: { config: "demo", stages: { train: "b".repeat(64) } } } };
+
+  await mkfifo(join(root, "a.svg"));
+  await Deno.writeTextFile(join(root, "a.vl.json"), JSON.stringify(spec));
+  const fifo = await assertRejects(() => traceFigure(join(root, "a.svg"), store, order));
+  assert_(fifo instanceof UserError, String(fifo));
+  assertIncludes(fifo.message, `${join(root, "a.svg")} is not a regular file (a FIFO)`);
+
+  await Deno.writeTextFile(join(root, "b.svg"), "<svg/>");
+  await mkfifo(join(root, "b.vl.json"));
+  const fifoSpec = await assertRejects(() => traceFigure(join(root, "b.svg"), store, order));
+  assert_(fifoSpec instanceof UserError, String(fifoSpec));
+  assertIncludes(fifoSpec.message, "b.vl.json is not a regular file (a FIFO)");
+
+  await Deno.writeTextFile(join(root, "c.svg"), "<svg/>");
+  await Deno.writeTextFile(join(root, "c.vl.json"), "{ not json");
+  const malformed = await assertRejects(() => traceFigure(join(root, "c.svg"), store, order));
+  assert_(malformed instanceof UserError, String(malformed));
+  assertEquals(
+    malformed.message,
+    `${join(root, "c.vl.json")} is not valid JSON, so its provenance cannot be read`,
+  );
+
+  const bad = { usermeta: { provenance: { config: "demo", stages: { train: null } } } };
+  await Deno.writeTextFile(join(root, "c.vl.json"), JSON.stringify(bad));
+  const badKey = await assertRejects(() => traceFigure(join(root, "c.svg"), store, order));
+  assert_(badKey instanceof UserError, String(badKey));
+  assertIncludes(badKey.message, "its provenance is malformed (stages.train is not a 64-hex");
+});
+
+Deno.test("trace through a report whose manifest is null or whose figure is a link to /dev/zero", async () => {
+  const root = await tempDir();
+  const store = new ArtifactStore(join(root, "artifacts"));
+  const p = "a".repeat(64);
+  await publish(store, "prepare", p);
+  const copy = join(root, "reports/demo");
+  await Deno.mkdir(join(copy, "figures"), { recursive: true });
+  const spec = { usermeta: { provenance: { config: "demo", stages: { prepare: p } } } };
+  await Deno.writeTextFile(join(copy, "figures/kl.vl.json"), JSON.stringify(spec));
+  await Deno.writeTextFile(join(copy, "figures/kl.svg"), "<svg/>");
+  await Deno.writeTextFile(join(copy, "manifest.json"), "null");
+  // A manifest that is not one is no report to hang the figure under: the data still trace.
+  const text = (await traceFigure(join(copy, "figures/kl.svg"), store, ["prepare"])).join("\n");
+  assertIncludes(text, `└ prepare  ${p}  in store`);
+  assertEquals(text.includes("file     "), false);
+
+  // The store entry's manifest with files null is corrupt, said so.
+  await Deno.writeTextFile(
+    join(store.dir("prepare", p), "manifest.json"),
+    JSON.stringify({ ...fakeManifest("prepare", p), files: null }),
+  );
+  const corrupt = (await traceFigure(join(copy, "figures/kl.svg"), store, ["prepare"])).join("\n");
+  assertIncludes(corrupt, `CORRUPT (manifest.json is malformed: files is null)`);
+
+  await Deno.remove(join(copy, "figures/kl.svg"));
+  await Deno.symlink("/dev/zero", join(copy, "figures/kl.svg"));
+  const zero = await assertRejects(() =>
+    traceFigure(join(copy, "figures/kl.svg"), store, ["prepare"])
+  );
+  assert_(zero instanceof UserError, String(zero));
+  assertIncludes(zero.message, "is not a regular file (a character device)");
 });

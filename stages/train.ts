@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { join } from "node:path";
 import type { LossParams, ModelParams, TrainParams } from "../pipeline/config_schema.ts";
-import { NumericError } from "../pipeline/errors.ts";
+import { NumericError, UserError } from "../pipeline/errors.ts";
 import { Rng } from "../pipeline/rng.ts";
 import type { Progress } from "../pipeline/progress.ts";
 import type { StageFn } from "../pipeline/stage.ts";
@@ -52,6 +52,7 @@ export const train: StageFn<TrainStageParams> = async (ctx) => {
   const { train: data, card } = await readPrepared(ctx.inputs.prepare);
   const classIndex = classIndices(data.labels, card.classes);
   const { fit, validation } = splitValidation(data.labels.length, opts, seed);
+  checkSplit(data.labels.length, fit.length, validation.length, opts.validationFraction);
   const model = createModel(modelParams, card.height * card.width, card.classes.length, seed);
   const weights = namedWeights(model);
   const adam = new Adam(weights, opts);
@@ -177,7 +178,7 @@ async function fitEpoch(run: EpochRun, epoch: number): Promise<Row> {
     stepsPerEpoch,
     onStep,
   );
-  return {
+  const row = {
     epoch: epoch + 1,
     ...means,
     reg_weight: warmupWeight(epoch + 1, loss.warmupEpochs),
@@ -187,6 +188,23 @@ async function fitEpoch(run: EpochRun, epoch: number): Promise<Row> {
       : {}),
     ...meanLogVarPerDim(model, data, classIndex, run.fit),
   };
+  checkEpochRow(row);
+  return row;
+}
+
+/**
+ * Every number of an epoch's history row (the means, the validation −ELBO, the mean log σ²)
+ * is finite, or the run stops: a NaN mean (an empty set, a term that overflowed only in the
+ * sum) must never reach the history, the best-epoch choice or the published weights.
+ */
+export function checkEpochRow(row: Row): void {
+  for (const [name, value] of Object.entries(row)) {
+    if (typeof value !== "number" || Number.isFinite(value)) continue;
+    throw new NumericError(
+      `train: epoch ${row.epoch}: the epoch's ${name} is ${value}; lower ` +
+        `train.learningRate, check the data for bad values, or check train.validationFraction`,
+    );
+  }
 }
 
 /**
@@ -244,6 +262,10 @@ async function runEpoch(
       lastYield = performance.now();
     }
   }
+  // checkSplit makes this impossible; an epoch of no steps would log NaN means as if trained.
+  if (step === 0 || seen === 0) {
+    throw new Error(`train: epoch ${epoch + 1} had no training steps (no examples to fit)`);
+  }
   return Object.fromEntries(TERMS.map((name, i) => [name, totals[i] / seen])) as Record<
     (typeof TERMS)[number],
     number
@@ -260,6 +282,38 @@ export function checkFinite(values: ArrayLike<number>, epoch: number, step: numb
         `(${all}); lower train.learningRate or check the data for bad values`,
     );
   }
+}
+
+/**
+ * Both parts of the split are non-empty (the validation part when validating), or a one-line
+ * UserError naming train.validationFraction, the counts and the fix: `0.999` would leave no
+ * example to fit (every epoch NaN), `0.0001` none to validate (a "best validation" of nothing).
+ */
+export function checkSplit(n: number, fit: number, validation: number, fraction: number): void {
+  if (fit > 0 && (fraction === 0 || validation > 0)) return;
+  const split = `train.validationFraction: ${fraction} splits the ${n} training example` +
+    `${n === 1 ? "" : "s"} into ${fit} to fit and ${validation} to validate`;
+  if (n < 2) {
+    throw new UserError(
+      `${split}; there are too few to train${fraction > 0 ? " and validate" : ""}: ` +
+        `use more data (data.limit.train, data.classes)${
+          fraction > 0 ? " or set train.validationFraction: 0 and train.keep: last" : ""
+        }`,
+    );
+  }
+  // Math.round(n·f) is in 1..n−1 for f in [1/n, 1 − 1/n]: shown to 4 digits, rounded inward.
+  const low = Number((1 / n).toPrecision(4));
+  const high = Math.floor((1 - 1 / n) * 1e4) / 1e4;
+  const range = `between ${low} and ${high}`;
+  if (fit === 0) {
+    throw new UserError(
+      `${split}: nothing is left to train on; lower train.validationFraction (${range})`,
+    );
+  }
+  throw new UserError(
+    `${split}: the validation set is empty; raise train.validationFraction (${range}), ` +
+      `or set it to 0 with train.keep: last`,
+  );
 }
 
 /**

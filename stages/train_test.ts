@@ -15,7 +15,8 @@ import {
   assertThrows,
 } from "../pipeline/test_assert.ts";
 import { prepare } from "./prepare.ts";
-import { checkFinite, train, type TrainStageParams } from "./train.ts";
+import { UserError } from "../pipeline/errors.ts";
+import { checkEpochRow, checkFinite, checkSplit, train, type TrainStageParams } from "./train.ts";
 import { disposeModel } from "./model/networks.ts";
 import { fileHandler, saveCheckpoint } from "./model/io.ts";
 import * as tfl from "@tensorflow/tfjs-layers";
@@ -171,6 +172,50 @@ Deno.test("a NaN stops training with the epoch, the step and the term", () => {
   const error = assertThrows(() => checkFinite([1, 2, NaN, 4, 5, 6], 4, 11));
   assert_(error instanceof NumericError);
   assertIncludes(error.message, "epoch 5, step 12: the kl term is NaN");
+});
+
+Deno.test("a validation split that leaves either set empty stops before the first epoch", async () => {
+  // PREPARED has 320 training examples: 0.999 holds out all of them, 0.0001 none.
+  const cases: [number, string[]][] = [
+    [0.999, [
+      "train.validationFraction: 0.999 splits the 320 training examples into 0 to fit and " +
+      "320 to validate: nothing is left to train on",
+      "lower train.validationFraction (between 0.003125 and 0.9968)",
+    ]],
+    [0.0001, [
+      "train.validationFraction: 0.0001 splits the 320 training examples into 320 to fit and " +
+      "0 to validate: the validation set is empty",
+      "raise train.validationFraction (between 0.003125 and 0.9968), or set it to 0",
+    ]],
+  ];
+  for (const [fraction, says] of cases) {
+    const p = params({
+      train: { epochs: 2, batchSize: 40, validationFraction: fraction, keep: "best-validation" },
+    });
+    const lines: string[] = [];
+    const ctx = await testContext(p, { dir: ROOT, inputs: { prepare: PREPARED } });
+    ctx.log = (line) => lines.push(line);
+    const error = await assertRejects(() => train(ctx));
+    assert_(error instanceof UserError, `expected a UserError, got ${error}`);
+    assert_(!error.message.includes("\n"), error.message);
+    for (const part of says) assertIncludes(error.message, part);
+    assertEquals(lines, [], "no epoch ran");
+    assertEquals([...Deno.readDirSync(ctx.outDir)], [], "nothing was written");
+  }
+  // The bounds it suggests work, and a split with room on both sides passes.
+  checkSplit(320, 319, 1, 0.003125);
+  checkSplit(320, 320, 0, 0);
+  assertThrows(() => checkSplit(1, 0, 1, 0.5), "too few to train and validate");
+  assertThrows(() => checkSplit(0, 0, 0, 0), "use more data");
+});
+
+Deno.test("an epoch's means must be finite: a NaN mean is never logged or kept", () => {
+  checkEpochRow({ epoch: 1, loss: 1, recon: 2, val_neg_elbo: 3, mean_log_var_0: -1 });
+  for (const [column, value] of [["loss", NaN], ["val_neg_elbo", NaN], ["kl", Infinity]]) {
+    const error = assertThrows(() => checkEpochRow({ epoch: 4, loss: 1, [column]: value }));
+    assert_(error instanceof NumericError, `expected a NumericError, got ${error}`);
+    assertIncludes(error.message, `train: epoch 4: the epoch's ${column} is ${value}`);
+  }
 });
 
 Deno.test("a diverging run fails loudly instead of writing weights", async () => {

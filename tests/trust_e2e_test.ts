@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { assert_, assertEquals, assertIncludes } from "../pipeline/test_assert.ts";
+import { currentProcess } from "../pipeline/process_identity.ts";
 import { tempDir, tempFile } from "../pipeline/stage_testing.ts";
 import { cli, runDeno } from "./cli_testing.ts";
 
@@ -44,6 +45,36 @@ Deno.test("names, tampering, gc and bad flags through the command line", async (
     assertEquals(result.code, 1);
     oneLine(result.stderr);
     assertIncludes(result.stderr, `${config}:2: name must match`);
+  });
+
+  await t.step("under the task's own permissions, a dead owner's lock is taken over", async () => {
+    const prepare = (await Array.fromAsync(Deno.readDir(join(store, "prepare"))))[0].name;
+    const gone = new Deno.Command("true").spawn();
+    const { pid } = gone;
+    await gone.status;
+    const owner = { ...currentProcess(), pid, startTime: 1, takenAt: new Date().toISOString() };
+    await Deno.mkdir(join(store, ".locks"), { recursive: true });
+    const lock = join(store, ".locks", `prepare-${prepare}.lock`);
+    await Deno.writeTextFile(lock, JSON.stringify({ ...owner, token: "x" }));
+    const result = await task("run", CONFIG, "--force", "prepare", ...where);
+    assertEquals(result.code, 0, result.stderr);
+    assertIncludes(result.stdout, `took over the lock of run ${pid}`);
+    assertEquals(await exists(lock), false);
+  });
+
+  await t.step("options a command does not take are refused, not ignored", async () => {
+    const cases: [string[], string][] = [
+      [["run", CONFIG, "--dry-run"], "run does not take --dry-run"],
+      [["status", CONFIG, "--name", "x"], "status does not take --name"],
+      [["report", CONFIG, "--force", "train"], "report never trains"],
+      [["run", CONFIG, "--force=bogus"], '--force: unknown stage "bogus"'],
+    ];
+    for (const [args, says] of cases) {
+      const result = await cli(...args, ...where);
+      assertEquals(result.code, 1, result.stdout);
+      oneLine(result.stderr);
+      assertIncludes(result.stderr, says);
+    }
   });
 
   await t.step("an unknown flag is one line with a suggestion", async () => {

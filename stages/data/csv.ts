@@ -1,5 +1,5 @@
 import { parse } from "csv-parse/sync";
-import { excerpt, MiB } from "../../pipeline/bounded_read.ts";
+import { excerpt, MiB, showPath } from "../../pipeline/bounded_read.ts";
 import { UserError } from "../../pipeline/errors.ts";
 import type { DataParams } from "../../pipeline/config_schema.ts";
 import { checkImageSize, readSourceFile, type Source } from "./dataset.ts";
@@ -23,6 +23,36 @@ interface Row {
   info: { lines: number };
 }
 
+/**
+ * Header cells are quoted in a message only when they look like column names: a file that is
+ * not a CSV at all (`data.csv.path: ~/.aws/credentials`) must not have its first line printed.
+ */
+const COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_ .\-]{0,40}$/;
+
+function looksLikeHeader(header: string[]): boolean {
+  return header.length >= 2 && header.every((cell) => COLUMN_NAME.test(cell));
+}
+
+/**
+ * A bad cell as a message shows it: quoted when it is a mistyped number ("1..5", "", "1e"),
+ * or a short word in a file whose header looks like a CSV's ("zero"); anything else (a file
+ * that is not a CSV, `key=value`, a long token) is described by its length, not shown.
+ */
+function showCell(cell: string, named: boolean): string {
+  if (/^[-+0-9.eE]{0,12}$/.test(cell)) return excerpt(cell, 20);
+  if (named && /^[A-Za-z0-9_.+\-]{1,20}$/.test(cell)) return excerpt(cell, 20);
+  return `a cell of ${[...cell].length} characters`;
+}
+
+/** A csv-parse error as its code and line: its message may quote the file (`value is "…"`). */
+function parseProblem(error: unknown): string {
+  const { code, lines } = error as { code?: unknown; lines?: unknown };
+  const what = typeof code === "string" && /^[A-Z_]{1,60}$/.test(code)
+    ? code.replace(/^CSV_/, "").toLowerCase().replaceAll("_", " ")
+    : "unreadable";
+  return typeof lines === "number" ? `${what} at line ${lines}` : what;
+}
+
 /** A cell as a number, or null when it is not one (an empty cell is not zero). */
 function numberOf(cell: string): number | null {
   const value = Number(cell);
@@ -32,7 +62,7 @@ function numberOf(cell: string): number | null {
 export async function loadCsv(params: CsvParams): Promise<Source> {
   const { path, labelColumn, pixelMax } = params;
   const { bytes, file } = await readSourceFile(path, "data.csv.path", CSV_MAX_BYTES);
-  const fail = (what: string, fix: string) => new UserError(`${path}: ${what}; ${fix}`);
+  const fail = (what: string, fix: string) => new UserError(`${showPath(path)}: ${what}; ${fix}`);
 
   let rows: Row[];
   try {
@@ -43,15 +73,21 @@ export async function loadCsv(params: CsvParams): Promise<Source> {
       trim: true,
     }) as unknown as Row[];
   } catch (e) {
-    // csv-parse may quote the offending field: keep a short, escaped excerpt of it.
-    const reason = excerpt(String((e as Error).message).split("\n")[0], 80).slice(1, -1);
-    throw fail(`is not valid CSV (${reason})`, "fix the file");
+    throw fail(`is not valid CSV (${parseProblem(e)})`, "fix the file");
   }
   if (rows.length === 0) throw fail("is empty", "it needs a header row and one row per image");
 
   const header = rows[0].record;
+  const named = looksLikeHeader(header);
   const labelIndex = header.indexOf(labelColumn);
   if (labelIndex < 0) {
+    if (!named) {
+      throw fail(
+        `has no column ${excerpt(labelColumn, 40)}, and its first line does not look like a ` +
+          `CSV header (${header.length} field${header.length === 1 ? "" : "s"})`,
+        "point data.csv.path at a CSV with a header row of column names",
+      );
+    }
     const shown = header.slice(0, 5).map((c) => excerpt(c, 20)).join(", ");
     throw fail(
       `has no column ${excerpt(labelColumn, 40)} (columns: ${shown}${
@@ -76,7 +112,10 @@ export async function loadCsv(params: CsvParams): Promise<Source> {
   const labels = new Uint8Array(n);
   for (let r = 0; r < n; r++) {
     const { record, info } = rows[r + 1];
-    const at = (c: number) => `line ${info.lines}, column ${excerpt(header[c], 20)}`;
+    const at = (c: number) =>
+      `line ${info.lines}, column ${
+        named ? excerpt(header[c], 20) : `${c + 1} of ${header.length}`
+      }`;
     if (record.length !== header.length) {
       throw fail(
         `line ${info.lines} has ${record.length} fields but the header has ${header.length}`,
@@ -87,7 +126,7 @@ export async function loadCsv(params: CsvParams): Promise<Source> {
     for (let c = 0; c < record.length; c++) {
       const value = numberOf(record[c]);
       if (value === null) {
-        throw fail(`${at(c)}: ${excerpt(record[c], 20)} is not a number`, "fix the cell");
+        throw fail(`${at(c)}: ${showCell(record[c], named)} is not a number`, "fix the cell");
       }
       if (c === labelIndex) {
         if (!Number.isInteger(value) || value < 0 || value > 255) {

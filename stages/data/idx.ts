@@ -53,13 +53,22 @@ export function decodeIdx(
           "use a smaller data set",
         );
       }
-      const reason = String((e as Error).message).slice(0, 80);
-      throw fail(`is not a valid gzip file (${reason})`, "download it again");
+      // zlib's code, never its message: nothing of the file goes into an error.
+      const code = (e as { code?: unknown }).code;
+      const reason = typeof code === "string" && /^[A-Z0-9_]{1,40}$/.test(code) ? ` (${code})` : "";
+      throw fail(`is not a valid gzip file${reason}`, "download it again");
     }
   }
   if (bytes.length < 4) throw fail("is too short to be an IDX file", `check ${key}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const found = view.getUint32(0);
+  if (found !== magic && found >>> 16 !== 0) {
+    // Not IDX at all: its first four bytes may be anything (a key file), so they are not shown.
+    throw fail(
+      "is not an IDX file (it does not start with an IDX magic number)",
+      `point ${key} at an IDX ${magic === IDX_IMAGES ? "images" : "labels"} file`,
+    );
+  }
   if (found !== magic) {
     const swapped = found === IDX_IMAGES || found === IDX_LABELS
       ? `it looks like ${found === IDX_IMAGES ? "an images" : "a labels"} file, check ${key}`

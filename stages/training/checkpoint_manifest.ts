@@ -8,6 +8,7 @@
  * @module
  */
 import { basename, join } from "node:path";
+import { readRegularTextFile } from "../../pipeline/folders.ts";
 import { type FileRecord, recordedFilesProblems } from "../../pipeline/recorded_files.ts";
 
 export const CHECKPOINT_FORMAT = "vae-pipeline-checkpoint/1";
@@ -76,7 +77,9 @@ export async function checkCheckpoint(
 ): Promise<{ manifest: CheckpointManifest } | CheckpointProblems> {
   let manifest: CheckpointManifest;
   try {
-    manifest = JSON.parse(await Deno.readTextFile(join(dir, CHECKPOINT_MANIFEST)));
+    // A FIFO or device here must not hang an audit: only a small regular file is read.
+    const text = await readRegularTextFile(join(dir, CHECKPOINT_MANIFEST), { maxBytes: 1 << 20 });
+    manifest = JSON.parse(text);
   } catch (error) {
     const what = error instanceof Deno.errors.NotFound ? "missing" : "unreadable";
     return { problems: [`${CHECKPOINT_MANIFEST} is ${what}`], epoch: null };

@@ -1,0 +1,18 @@
+import { UserError } from "./errors.ts";
+
+/**
+ * Run a command's `main` and exit with its code; a UserError is printed as one line
+ * (`error: …`) with exit code 1, a closed stdout ends it with 141. Anything else is a bug,
+ * and keeps its stack trace.
+ */
+export async function exitWith(main: () => Promise<number>): Promise<never> {
+  try {
+    Deno.exit(await main());
+  } catch (error) {
+    // The reader went away (`… | head`): stop quietly, as a killed-by-SIGPIPE tool does.
+    if (error instanceof Deno.errors.BrokenPipe) Deno.exit(141);
+    if (!(error instanceof UserError)) throw error;
+    console.error(`error: ${error.message}`);
+    Deno.exit(1);
+  }
+}

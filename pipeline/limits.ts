@@ -77,11 +77,10 @@ export function modelParameters(model: ResolvedConfig["model"], shape: DataShape
 }
 
 /** The coarse peak memory of a run of `config` on data of `shape`. */
-export function estimateMemory(config: ResolvedConfig, shape: DataShape): MemoryEstimate {
-  const { model, train, evaluate, classifier } = config;
+/** The sizes an estimate is made of: per-example layer widths, parameters, and what drives them. */
+function modelFacts(model: ResolvedConfig["model"], shape: DataShape) {
   const { inputDim: d, numClasses: c } = shape;
   const label = model.kind === "cvae-concat" ? c : 0;
-  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   // Every layer's output width, input to reconstruction, for one example.
   const widths = d + label + 2 * sum(model.hidden) + 3 * model.latentDim + label + 2 * d;
   const params = modelParameters(model, shape);
@@ -90,14 +89,19 @@ export function estimateMemory(config: ResolvedConfig, shape: DataShape): Memory
   const layersFix = weightsPath[1] === "hidden"
     ? "use fewer or narrower hidden layers"
     : "use a smaller latent space";
+  return { widths, params, weightsPath, layersFix };
+}
 
-  const data: MemoryTerm = {
-    yamlPath: config.data.source === "synthetic" ? ["data", "synthetic", "count"] : ["data"],
-    what: `the data as float32 (${shape.examples} images)`,
-    bytes: shape.examples * d * F32 * 2, // the source and its filtered, split copy
-    fix: "use fewer examples (data.limit)",
-  };
-  const trainStage: MemoryTerm[] = [
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** What training holds: the trained weights with their optimizer state, and one batch. */
+function trainTerms(
+  model: ResolvedConfig["model"],
+  train: Pick<ResolvedConfig["train"], "batchSize">,
+  shape: DataShape,
+): MemoryTerm[] {
+  const { widths, params, weightsPath, layersFix } = modelFacts(model, shape);
+  return [
     {
       yamlPath: weightsPath,
       what: `weights, gradients and Adam moments of ${params.toLocaleString("en")} parameters`,
@@ -111,6 +115,39 @@ export function estimateMemory(config: ResolvedConfig, shape: DataShape): Memory
       fix: "use a smaller train.batchSize",
     },
   ];
+}
+
+/**
+ * The training stage's check once the data's real image size is known (an IDX or CSV file,
+ * which the check at load can only guess): one line, or null when it fits.
+ */
+export function trainingMemoryProblem(
+  model: ResolvedConfig["model"],
+  train: Pick<ResolvedConfig["train"], "batchSize">,
+  shape: DataShape,
+  budget = memoryBudget(),
+): string | null {
+  const terms = trainTerms(model, train, shape);
+  const total = sum(terms.map((t) => t.bytes));
+  if (total <= budget) return null;
+  const driver = terms.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  return `${driver.yamlPath.join(".")} makes training on ${shape.inputDim}-pixel images need ` +
+    `about ${formatSize(total)} (${driver.what}: ${formatSize(driver.bytes)}), over the ` +
+    `${formatSize(budget)} memory budget; ${driver.fix}`;
+}
+
+export function estimateMemory(config: ResolvedConfig, shape: DataShape): MemoryEstimate {
+  const { model, train, evaluate, classifier } = config;
+  const { inputDim: d, numClasses: c } = shape;
+  const { widths, params, weightsPath, layersFix } = modelFacts(model, shape);
+
+  const data: MemoryTerm = {
+    yamlPath: config.data.source === "synthetic" ? ["data", "synthetic", "count"] : ["data"],
+    what: `the data as float32 (${shape.examples} images)`,
+    bytes: shape.examples * d * F32 * 2, // the source and its filtered, split copy
+    fix: "use fewer examples (data.limit)",
+  };
+  const trainStage = trainTerms(model, train, shape);
   // mnist and synthetic have no test split: prepare holds out data.testFraction of them.
   const testExamples = Math.min(
     Math.ceil(shape.examples * config.data.testFraction),

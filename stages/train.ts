@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { join } from "node:path";
 import type { LossParams, ModelParams, TrainParams } from "../pipeline/config_schema.ts";
 import { NumericError, UserError } from "../pipeline/errors.ts";
+import { trainingMemoryProblem } from "../pipeline/limits.ts";
 import { Rng } from "../pipeline/rng.ts";
 import type { Progress } from "../pipeline/progress.ts";
 import type { StageFn } from "../pipeline/stage.ts";
@@ -53,7 +54,15 @@ export const train: StageFn<TrainStageParams> = async (ctx) => {
   const classIndex = classIndices(data.labels, card.classes);
   const { fit, validation } = splitValidation(data.labels.length, opts, seed);
   checkSplit(data.labels.length, fit.length, validation.length, opts.validationFraction);
-  const model = createModel(modelParams, card.height * card.width, card.classes.length, seed);
+  // The check at load guessed the image size of IDX and CSV data; now it is known.
+  const shape = {
+    inputDim: card.height * card.width,
+    numClasses: card.classes.length,
+    examples: 0,
+  };
+  const tooBig = trainingMemoryProblem(modelParams, opts, shape);
+  if (tooBig) throw new UserError(`train: ${tooBig}`);
+  const model = createModel(modelParams, shape.inputDim, shape.numClasses, seed);
   const weights = namedWeights(model);
   const adam = new Adam(weights, opts);
   // With best-validation selection, a copy of the best weights rides along in checkpoints.

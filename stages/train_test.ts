@@ -292,3 +292,12 @@ Deno.test("the epoch loop yields to the event loop, so timers and signals run mi
   const midEpoch = new Set(seen.slice(0, -1)).size;
   assert_(midEpoch >= 3, `the interval ran at ${midEpoch - 1} points mid-epoch: ${seen}`);
 });
+
+Deno.test("a model too big for memory on the real image size stops before any allocation", async () => {
+  const p = params({ model: { hidden: [16384, 16384, 16384, 16384] } });
+  const ctx = await testContext(p, { dir: ROOT, inputs: { prepare: PREPARED } });
+  await assertRejects(
+    () => train(ctx),
+    "train: model.hidden makes training on 64-pixel images need",
+  );
+});

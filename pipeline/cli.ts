@@ -1,21 +1,30 @@
 import { join } from "node:path";
 import { COMPARE_STAGE, STAGES } from "../stages/registry.ts";
 import { auditStore } from "./audit.ts";
-import { type CommandLine, parseCommandLine, PROJECT_ROOT } from "./command_line.ts";
+import { excerpt, showPath } from "./bounded_read.ts";
+import {
+  type CommandLine,
+  DEFAULT_ARTIFACTS,
+  parseCommandLine,
+  PROJECT_ROOT,
+} from "./command_line.ts";
 import { runComparison } from "./comparison.ts";
-import { type ConfigRun, withSeeds } from "./seeds.ts";
+import { checkDistinctNames, type ConfigRun, withSeeds } from "./seeds.ts";
 import { loadConfig } from "./config.ts";
+import { UserError } from "./errors.ts";
 import { exitWith } from "./exit_with.ts";
 import { readModuleGraph } from "./fingerprint.ts";
 import { interruptExitCode, interruptMessage } from "./interrupt.ts";
 import { collectGarbage, reachable, reportRoots } from "./gc.ts";
-import { lockHeld } from "./lock.ts";
+import { lockHeld, releaseHeld } from "./lock.ts";
+import { leasedEntries } from "./run_lease.ts";
 import { silentProgress, terminalProgress } from "./progress.ts";
-import { publishReport } from "./report_copy.ts";
+import { checkPublishable, publishReport } from "./report_copy.ts";
 import { type PlannedStage, planStages, type RunEnv, runPlan } from "./runner.ts";
 import { stageState } from "./staleness.ts";
 import { ArtifactStore } from "./store.ts";
 import { traceFigure } from "./trace.ts";
+import type { StageSpec } from "./stage.ts";
 import { formatBytes } from "./units.ts";
 import { verifyPlan } from "./verify.ts";
 
@@ -28,13 +37,17 @@ async function main(argv: string[]): Promise<number> {
   const args = parseCommandLine(argv, STAGE_NAMES);
   const store = new ArtifactStore(args.artifacts);
   if (args.command === "trace") {
-    for (const line of await traceFigure(args.target, store, STAGE_NAMES)) write(line + "\n");
-    return 0;
+    const { lines, intact } = await traceFigure(args.target, store, STAGE_NAMES);
+    for (const line of lines) write(line + "\n");
+    return intact ? 0 : 1; // an edited figure, a missing or corrupt stage: not what it claims
   }
   // Every config is loaded before anything runs, so a typo in the last one costs nothing.
   const loaded: ConfigRun[] = [];
   for (const path of args.targets) loaded.push({ path, config: await loadConfig(path) });
   const configs = withSeeds(loaded, args.seeds);
+  // What would stop the run at its end is checked before its first stage.
+  checkStagesApply(configs, args);
+  await checkReportTargets(configs, args);
   const graph = await readModuleGraph(new URL("../stages/registry.ts", import.meta.url));
   if (args.command === "compare") return await compare(configs, store, graph, args);
   if (args.command === "gc") return await gc(configs, store, graph, args);
@@ -42,8 +55,9 @@ async function main(argv: string[]): Promise<number> {
     return await checkHashes(configs, store, graph, args.reports);
   }
   let failed = 0;
-  for (const { path, config } of configs) {
-    const env = runEnv(store, graph, path);
+  for (const run of configs) {
+    const { path, config } = run;
+    const env = runEnv(store, graph, path, runCommandFor(run, args.artifacts));
     const plan = await planStages(config, STAGES, env);
     switch (args.command) {
       case "run":
@@ -70,13 +84,77 @@ async function main(argv: string[]): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-function runEnv(store: ArtifactStore, graph: RunEnv["graph"], configPath: string): RunEnv {
+/**
+ * The names a command was given that it cannot act on are refused, not ignored: a stage
+ * named to `verify` or `--force` must run for at least one of the configs.
+ */
+function checkStagesApply(configs: ConfigRun[], args: CommandLine): void {
+  const named = args.command === "verify" && !args.checkHashes
+    ? (args.only ? [args.only] : [])
+    : args.command === "run" && args.force !== "all"
+    ? [...args.force]
+    : [];
+  if (named.length === 0) return;
+  const paths = [...new Set(configs.map((c) => c.path))];
+  const runs = (spec: StageSpec, config: ConfigRun["config"]) => !spec.when || spec.when(config);
+  const here = STAGES.filter((spec) => configs.some(({ config }) => runs(spec, config)));
+  for (const name of named) {
+    if (here.some((spec) => spec.name === name)) continue;
+    const spec = STAGES.find((s) => s.name === name)!;
+    const shown = paths.map(showPath);
+    const which = shown.length === 1 ? shown[0] : `any of ${shown.join(", ")}`;
+    const why = spec.whenSays ? ` (${spec.whenSays})` : "";
+    throw new UserError(
+      `${name} does not run for ${which}${why}; stages here: ` +
+        here.map((s) => s.name).join(", "),
+    );
+  }
+}
+
+/**
+ * Every report folder the command will publish (each config's, or the comparison's) is
+ * checked with publishReport's own rule before anything runs: a file or a foreign folder in
+ * the way is found now, not after training. Two runs of one name are refused too.
+ */
+async function checkReportTargets(configs: ConfigRun[], args: CommandLine): Promise<void> {
+  if (args.command === "run" || args.command === "report") {
+    checkDistinctNames(configs, "publish");
+    for (const { config } of configs) await checkPublishable(args.reports, config.name);
+  } else if (args.command === "compare") {
+    checkDistinctNames(configs, "compare");
+    await checkPublishable(args.reports, args.name ?? "comparison");
+  }
+}
+
+/** The command that makes a run: its config, and its seed and store when they are not the default. */
+function runCommandFor(run: ConfigRun, artifacts: string): string {
+  const words = ["deno", "task", "run", shellWord(run.path)];
+  if (run.group !== undefined) words.push("--seeds", String(run.config.seed));
+  if (artifacts !== DEFAULT_ARTIFACTS) words.push("--artifacts", shellWord(artifacts));
+  return words.join(" ");
+}
+
+/** A word as a shell reads it back: plain, single-quoted, or (with control characters) escaped. */
+function shellWord(word: string): string {
+  if (/^[A-Za-z0-9_./:=@%+,-]+$/.test(word)) return word;
+  // deno-lint-ignore no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(word)) return excerpt(word, 200);
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+function runEnv(
+  store: ArtifactStore,
+  graph: RunEnv["graph"],
+  configPath: string,
+  runCommand?: string,
+): RunEnv {
   const isTerminal = Deno.stdout.isTerminal();
   return {
     store,
     graph,
     projectRoot: PROJECT_ROOT,
     configPath,
+    runCommand,
     status: (line) => write(line + "\n"),
     log: (line) => write((isTerminal ? "\r\x1b[2K" : "") + line + "\n"),
     progress: isTerminal ? terminalProgress(write, Deno.consoleSize().columns) : silentProgress,
@@ -90,7 +168,8 @@ async function compare(
   graph: RunEnv["graph"],
   args: CommandLine,
 ): Promise<number> {
-  const envFor = (path: string) => runEnv(store, graph, path);
+  const envFor = (path: string, run?: ConfigRun) =>
+    runEnv(store, graph, path, run && runCommandFor(run, args.artifacts));
   // `--force` re-renders the comparison itself; the runs it reads are never re-run here.
   const forced = args.force === "all";
   const { dir } = await runComparison(configs, STAGES, COMPARE_STAGE, envFor, forced);
@@ -101,7 +180,8 @@ async function compare(
 
 /** Copy a report artifact to reports/<name>/ and say where it is (and what was kept aside). */
 async function publish(dir: string, reportsRoot: string, name: string, label: string) {
-  const published = await publishReport(dir, reportsRoot, name);
+  const say = (line: string) => write(`${label} ${line}\n`);
+  const published = await publishReport(dir, reportsRoot, name, { onWait: say, onTakeOver: say });
   if (published.movedAside) {
     const { to, why } = published.movedAside;
     write(`${label} ${published.path} had been edited (${why}); kept it as ${to}\n`);
@@ -172,6 +252,7 @@ async function gc(
   const roots = [
     ...await plannedEntries(configs, store, graph),
     ...await reportRoots(args.reports),
+    ...await leasedEntries(store), // what live runs will read
   ];
   const keep = await reachable(store, roots);
   const isLocked = (stage: string, key: string) => lockHeld(store.lockPath(stage, key));
@@ -195,6 +276,7 @@ if (import.meta.main) {
   // epoch is checkpointed, and the message says from where it resumes.
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(signal, () => {
+      releaseHeld(); // no `finally` runs after Deno.exit: free our locks and leases here
       console.error(`\n${interruptMessage(signal)}`);
       Deno.exit(interruptExitCode(signal));
     });

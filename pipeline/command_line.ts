@@ -10,6 +10,10 @@ import { checkName } from "./names.ts";
 import { parseSeeds } from "./seeds.ts";
 
 export const PROJECT_ROOT = resolve(new URL("..", import.meta.url).pathname);
+/** The store when no --artifacts is given. */
+export const DEFAULT_ARTIFACTS = join(PROJECT_ROOT, "artifacts");
+/** A config file's name: `.yaml` or `.yml`, in any case (`X.YAML` is a config, not a stage). */
+export const CONFIG_FILE = /\.ya?ml$/i;
 
 export const USAGE = `usage:
   deno task run <config.yaml>... [--force [stage]]  run every stage, reusing cached ones
@@ -83,12 +87,12 @@ export function parseCommandLine(argv: string[], stageNames: string[]) {
   }
   // `verify <config>... [stage]`: a last positional that is not a YAML file names a stage.
   const last = positionals.at(-1)!;
-  const namesStage = command === "verify" && positionals.length > 1 && !/\.ya?ml$/.test(last);
+  const namesStage = command === "verify" && positionals.length > 1 && !CONFIG_FILE.test(last);
   const only = namesStage ? positionals.pop() : undefined;
   if (only !== undefined && !stageNames.includes(only)) {
     throw new UserError(`unknown stage "${only}": stages are ${stageNames.join(", ")}`);
   }
-  const artifacts = resolve(values.artifacts ?? join(PROJECT_ROOT, "artifacts"));
+  const artifacts = resolve(values.artifacts ?? DEFAULT_ARTIFACTS);
   const reports = resolve(values.reports ?? join(PROJECT_ROOT, "reports"));
   checkFolders(artifacts, reports);
   return {
@@ -120,7 +124,7 @@ function takeForce(command: Command, args: string[], stageNames: string[]): "all
   const inline = args[at].startsWith("--force=") ? args[at].slice("--force=".length) : undefined;
   const next = inline ?? args[at + 1];
   const isStage = next !== undefined && stageNames.includes(next);
-  const looksLikeStage = next !== undefined && !next.startsWith("-") && !/\.ya?ml$/.test(next);
+  const looksLikeStage = next !== undefined && !next.startsWith("-") && !CONFIG_FILE.test(next);
   if (inline !== undefined || (looksLikeStage && !isStage)) {
     if (!isStage) {
       const guess = closestWord(next!, stageNames);

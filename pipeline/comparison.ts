@@ -1,6 +1,5 @@
-import { UserError } from "./errors.ts";
 import { planStage, planStages, requireCached, type RunEnv, runStage } from "./runner.ts";
-import type { ConfigRun } from "./seeds.ts";
+import { checkDistinctNames, type ConfigRun } from "./seeds.ts";
 import type { StageSpec } from "./stage.ts";
 
 /**
@@ -13,13 +12,14 @@ export async function runComparison(
   configs: ConfigRun[],
   stages: StageSpec[],
   compareStage: StageSpec,
-  envFor: (configPath: string) => RunEnv,
+  envFor: (configPath: string, run?: ConfigRun) => RunEnv,
   force: boolean,
 ): Promise<{ key: string; dir: string }> {
-  checkNames(configs);
+  checkDistinctNames(configs, "compare");
   const inputs: Record<string, string> = {}, dirs: Record<string, string> = {};
-  for (const { path, config } of configs) {
-    const env = envFor(path);
+  for (const run of configs) {
+    const { path, config } = run;
+    const env = envFor(path, run);
     const plan = await planStages(config, stages, env);
     for (const name of ["train", "evaluate"]) {
       const stage = plan.find((p) => p.spec.name === name)!;
@@ -40,19 +40,4 @@ export async function runComparison(
   const subject = { name: `comparison of ${groups.join(", ")}`, seed: 0 };
   const result = await runStage(subject, planned, dirs, env, force);
   return { key: result.key, dir: result.dir };
-}
-
-/** Runs are told apart by config name (in keys, tables and legends): names must differ. */
-function checkNames(configs: ConfigRun[]): void {
-  const seen = new Map<string, string>();
-  for (const { path, config } of configs) {
-    const other = seen.get(config.name);
-    if (other !== undefined) {
-      throw new UserError(
-        `${path}: config name "${config.name}" is also ${other}'s; give one a \`name:\` ` +
-          "so the comparison can tell them apart",
-      );
-    }
-    seen.set(config.name, path);
-  }
 }

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { collectGarbage, reachable, reportRoots } from "./gc.ts";
+import { leasedEntries, RunLease } from "./run_lease.ts";
 import { tempDir } from "./stage_testing.ts";
 import { ArtifactStore } from "./store.ts";
 import { publishFake } from "./store_fakes.ts";
@@ -203,4 +204,19 @@ Deno.test("gc reclaims .tmp leftovers whose owner provably died, with their byte
   } finally {
     await live.stop();
   }
+});
+
+Deno.test("a live run's lease keeps its entries from gc; a dead run's lease counts for nothing", async () => {
+  const { store } = await sampleStore();
+  const lease = new RunLease(store, [`train/${key("d")}`]);
+  await lease.take();
+  assertEquals([...await leasedEntries(store)], [`train/${key("d")}`]);
+  await lease.release();
+  assertEquals([...await leasedEntries(store)], []);
+  const gone = new Deno.Command("true").spawn();
+  await gone.status;
+  const owner = { ...currentProcess(), pid: gone.pid };
+  const dead = { owner, entries: [`train/${key("d")}`] };
+  await Deno.writeTextFile(join(store.root, ".locks", "run-dead.json"), JSON.stringify(dead));
+  assertEquals([...await leasedEntries(store)], []);
 });

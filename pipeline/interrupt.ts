@@ -10,14 +10,20 @@
 
 export type InterruptSignal = "SIGINT" | "SIGTERM";
 
+/**
+ * Where a stage would resume: a fixed text, or a function that reads it when asked (from
+ * the checkpoint on disk, so it is exact at the instant of the signal); null for nowhere.
+ */
+export type ResumePoint = string | (() => string | null);
+
 /** Stage label (`train 3f9a2c1d`) → where it resumes (`after epoch 3 of 30`). */
-const resumePoints = new Map<string, string>();
+const resumePoints = new Map<string, ResumePoint>();
 
 /**
  * Record (or, with null, forget) where a running stage would resume if stopped now. The
  * runner forgets it when the stage ends, whatever happens.
  */
-export function noteResumePoint(stage: string, where: string | null): void {
+export function noteResumePoint(stage: string, where: ResumePoint | null): void {
   if (where === null) resumePoints.delete(stage);
   else resumePoints.set(stage, where);
 }
@@ -27,9 +33,10 @@ export function noteResumePoint(stage: string, where: string | null): void {
  * resume after epoch 3 of 30 when run again; nothing from the unfinished stage was published`.
  */
 export function interruptMessage(signal: InterruptSignal): string {
-  const resumes = [...resumePoints].map(([stage, where]) =>
-    `${stage} will resume ${where} when run again; `
-  );
+  const resumes = [...resumePoints].flatMap(([stage, point]) => {
+    const where = typeof point === "function" ? point() : point;
+    return where ? [`${stage} will resume ${where} when run again; `] : [];
+  });
   return `interrupted (${signal}): ${
     resumes.join("")
   }nothing from the unfinished stage was published`;

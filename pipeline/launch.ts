@@ -17,11 +17,13 @@
  *   native library is: resvg's, which turns figures into PNG;
  * - no network, and never a permission prompt.
  *
+ * Relative paths on the command line are the user's: see fromUserFolder (INIT_CWD).
+ *
  * Tests run pipeline/cli.ts directly with their own permissions.
  */
-import { dirname, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { STAGES } from "../stages/registry.ts";
-import { type CommandLine, parseCommandLine, PROJECT_ROOT } from "./command_line.ts";
+import { type CommandLine, CONFIG_FILE, parseCommandLine, PROJECT_ROOT } from "./command_line.ts";
 import { loadConfigWithFiles } from "./config.ts";
 import { UserError } from "./errors.ts";
 import { exitWith } from "./exit_with.ts";
@@ -97,7 +99,85 @@ export function permissionFlags(paths: { read: string[]; write: string[] }): str
 
 const unique = (paths: string[]) => [...new Set(paths.map((p) => resolve(p)))];
 
-async function main(argv: string[]): Promise<number> {
+/** Options whose value is the next word (or follows `=`), and those of them that are paths. */
+const VALUED = ["--artifacts", "--reports", "--name", "--seeds"];
+const FOLDERS = ["--artifacts", "--reports"];
+
+/**
+ * `deno task` runs its command in the project folder; the user's own folder is in INIT_CWD.
+ * Paths on the command line are the user's, so they are made absolute against it: a config
+ * (a word ending in .yaml/.yml) or trace's figure when that file is there (else it is left
+ * as given: `configs/vae.yaml` from the project still means the project's), and a relative
+ * --artifacts or --reports always. From the project folder itself nothing changes, so
+ * messages keep their short relative paths.
+ */
+export function fromUserFolder(argv: string[], userFolder: string | undefined): string[] {
+  if (!userFolder || !isAbsolute(userFolder) || sameFolder(userFolder, PROJECT_ROOT)) return argv;
+  const [command, ...rest] = argv;
+  const there = (path: string) => resolve(userFolder, path);
+  const exists = (path: string) => {
+    try {
+      Deno.lstatSync(there(path));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const out = [command];
+  let positionals = 0, onlyPositionals = false;
+  for (let i = 0; i < rest.length; i++) {
+    const word = rest[i];
+    if (!onlyPositionals && word === "--") {
+      onlyPositionals = true;
+    } else if (!onlyPositionals && word.startsWith("-")) {
+      const [flag, inline] = word.includes("=")
+        ? [word.slice(0, word.indexOf("=")), word.slice(word.indexOf("=") + 1)]
+        : [word, undefined];
+      const takesValue = VALUED.includes(flag);
+      const value = inline ?? (takesValue ? rest[i + 1] : undefined);
+      const folder = FOLDERS.includes(flag) && value !== undefined && value !== "" &&
+        !isAbsolute(value);
+      if (inline !== undefined) {
+        out.push(folder ? `${flag}=${there(value!)}` : word);
+      } else {
+        out.push(word);
+        if (takesValue && value !== undefined) {
+          out.push(folder ? there(value) : value);
+          i++;
+        }
+      }
+      continue;
+    } else {
+      const isFigure = command === "trace" && positionals === 0;
+      positionals++;
+      const isPath = isFigure || CONFIG_FILE.test(word);
+      out.push(isPath && !isAbsolute(word) && exists(word) ? there(word) : word);
+      continue;
+    }
+    out.push(word);
+  }
+  return out;
+}
+
+/** Whether two paths name one folder (a symlinked path to the project counts). */
+function sameFolder(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    return Deno.realPathSync(a) === Deno.realPathSync(b);
+  } catch {
+    return false;
+  }
+}
+
+/** INIT_CWD, which `deno task` sets; undefined when it is not set or may not be read. */
+function userFolder(): string | undefined {
+  // Without --allow-env=INIT_CWD, paths stay as given (and Deno is never made to prompt).
+  const allowed = Deno.permissions.querySync({ name: "env", variable: "INIT_CWD" });
+  return allowed.state === "granted" ? Deno.env.get("INIT_CWD") : undefined;
+}
+
+async function main(given: string[]): Promise<number> {
+  const argv = fromUserFolder(given, userFolder());
   const args = parseCommandLine(argv, STAGES.map((s) => s.name));
   const flags = permissionFlags(await permissionsFor(args));
   const child = new Deno.Command(Deno.execPath(), {

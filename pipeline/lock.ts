@@ -21,6 +21,7 @@ import {
   type ProcessIdentity,
   readProcStat,
 } from "./process_identity.ts";
+import { UserError } from "./errors.ts";
 import { formatDuration } from "./units.ts";
 
 /** What a lock file holds. */
@@ -61,6 +62,30 @@ export interface LockOptions {
 const heldInChain = new AsyncLocalStorage<ReadonlySet<string>>();
 /** Tokens held by any call in this process. */
 const heldHere = new Set<string>();
+/** Files this process holds (lock files, run leases) → their text, for releaseHeld. */
+const heldFiles = new Map<string, string>();
+
+/** Note a file this process holds until `forgetHeld`, so an interrupt can release it. */
+export function noteHeld(path: string, text: string): void {
+  heldFiles.set(path, text);
+}
+
+export function forgetHeld(path: string): void {
+  heldFiles.delete(path);
+}
+
+/**
+ * Remove every lock and lease this process holds, if still ours: for the CLI's signal
+ * handler, which exits at once (no `finally` runs), so the next run finds no stale lock.
+ */
+export function releaseHeld(): void {
+  for (const [path, text] of heldFiles) {
+    try {
+      if (Deno.readTextFileSync(path) === text) Deno.removeSync(path);
+    } catch { /* gone already, or unreadable: the next run judges it */ }
+  }
+  heldFiles.clear();
+}
 
 /**
  * Run `fn` while holding the lock file `path`, so two runs asking for the same artifact at
@@ -78,16 +103,20 @@ export async function withLock<T>(
   };
   path = resolve(path);
   const text = await acquire(path, record, options);
+  noteHeld(path, text);
   const chain = new Set(heldInChain.getStore() ?? []).add(record.token);
   try {
     return await heldInChain.run(chain, fn);
   } finally {
-    heldHere.delete(record.token);
+    forgetHeld(path);
     // Remove the lock only if it is still ours (it always should be). Never throw from
-    // here: that would hide the error `fn` may be failing with.
+    // here: that would hide the error `fn` may be failing with. The token stays known
+    // until the file is gone, so a call of this process waiting on it never sees a lock
+    // naming us that no call holds.
     try {
       if (await readText(path) === text) await Deno.remove(path);
     } catch { /* a lock we cannot remove is judged by the next run: we will be dead */ }
+    heldHere.delete(record.token);
   }
 }
 
@@ -133,6 +162,9 @@ async function acquire(path: string, record: LockRecord, options: LockOptions): 
           throw new Error(`withLock(${path}) called again while this call chain holds it`);
         }
         if (!heldHere.has(token)) {
+          // A call of ours may have released it since we read it (it forgets its token
+          // only after removing the file): only a file still there is a lost lock.
+          if (await readText(path) !== seen.text) continue;
           throw new Error(
             `the lock ${path} names this very process (pid ${Deno.pid}) but no call of it ` +
               `holds the lock: a bug (a lock not released); not waiting on ourselves`,
@@ -244,6 +276,9 @@ async function readText(path: string): Promise<string | undefined> {
     return await Deno.readTextFile(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
+    if (error instanceof Deno.errors.IsADirectory) {
+      throw new UserError(`${path} is a folder where a lock file goes; remove it and run again`);
+    }
     throw error;
   }
 }

@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type LockOptions, type LockRecord, withLock } from "./lock.ts";
+import { type LockOptions, type LockRecord, releaseHeld, withLock } from "./lock.ts";
 import { currentProcess, readProcStat } from "./process_identity.ts";
 import { deadPid, liveProcess, zombieProcess } from "./process_testing.ts";
-import { withTempDir } from "./stage_testing.ts";
+import { tempDir, withTempDir } from "./stage_testing.ts";
 import {
   assert_,
   assertEquals,
@@ -245,4 +245,37 @@ await withLock(${JSON.stringify(path)}, async () => {
     await child.stdout.cancel().catch(() => {});
     assertEquals((await child.status).code, 0);
   }, "lock-test-");
+});
+
+Deno.test("a folder where a lock file goes is one line, not a stack trace", async () => {
+  const dir = await tempDir();
+  const path = join(dir, "train-x.lock");
+  await Deno.mkdir(path);
+  await assertRejects(
+    () => withLock(path, () => Promise.resolve()),
+    "is a folder where a lock file goes",
+  );
+});
+
+Deno.test("releaseHeld removes the locks this process holds (for a signal handler)", async () => {
+  const dir = await tempDir();
+  const path = join(dir, "train-y.lock");
+  let inside = false;
+  await withLock(path, async () => {
+    releaseHeld();
+    inside = await Deno.lstat(path).then(() => true, () => false);
+  });
+  assertEquals(inside, false);
+});
+
+Deno.test("many calls of one process on one lock never mistake a just-released lock for a lost one", async () => {
+  const dir = await tempDir();
+  let inside = 0, most = 0;
+  await Promise.all(Array.from({ length: 60 }, () =>
+    withLock(join(dir, "x.lock"), async () => {
+      most = Math.max(most, ++inside);
+      await new Promise((r) => setTimeout(r, 1));
+      inside--;
+    }, { pollMs: 1 })));
+  assertEquals(most, 1);
 });

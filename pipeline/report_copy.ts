@@ -4,12 +4,14 @@
  * Nothing is lost on the way: the name must be a safe name (never a path), the copy is
  * built complete beside the target and swapped in by rename, a folder there that this
  * pipeline did not publish is never replaced, and a report someone edited after it was
- * published is moved aside to `reports/.modified/`, not overwritten.
+ * published is moved aside to `reports/.modified/`, not overwritten. Two runs publishing one
+ * name take turns, under the lock `reports/.<name>.lock`.
  */
 import { join } from "node:path";
 import { isNoSpace, isReadOnly } from "./disk_errors.ts";
 import { UserError } from "./errors.ts";
 import { kindAt, kindOf, NotRegularFileError } from "./folders.ts";
+import { withLock } from "./lock.ts";
 import { childPath } from "./names.ts";
 import { recordedFilesProblem } from "./recorded_files.ts";
 import { identityTag } from "./process_identity.ts";
@@ -27,10 +29,19 @@ export interface PublishedReport {
   movedAside?: { to: string; why: string };
 }
 
+/** What a publisher says while it waits for another one (see `withLock`). */
+export interface PublishOptions {
+  /** Another run is publishing this name: one line naming it, repeated while we wait. */
+  onWait?: (message: string) => void;
+  /** A run that died while publishing this name left its lock: we took it over. */
+  onTakeOver?: (message: string) => void;
+}
+
 export async function publishReport(
   artifactDir: string,
   reportsRoot: string,
   name: string,
+  options: PublishOptions = {},
 ): Promise<PublishedReport> {
   const target = childPath(reportsRoot, name, "report name");
   const { manifest, problem } = await readManifest(artifactDir);
@@ -39,35 +50,78 @@ export async function publishReport(
   }
   try {
     await checkReportsRoot(reportsRoot);
-    const there = await inspect(target, name);
-    if (there.state === "same" && there.key === manifest.key) {
-      return { path: target, written: false };
-    }
-    // Where an edited copy would go is checked before anything changes.
-    if (there.state === "edited") await checkModifiedFolder(reportsRoot);
     await Deno.mkdir(reportsRoot, { recursive: true });
-    await sweepLeftovers(reportsRoot, name);
-    let movedAside: PublishedReport["movedAside"];
-    if (there.state === "edited") {
-      const to = await moveAside(reportsRoot, name, target);
-      movedAside = { to, why: there.why };
-    }
-    // The owner's identity in the names lets a later run sweep them if we die.
-    const fresh = join(reportsRoot, `.${name}.new-${identityTag()}-`);
-    const old = join(reportsRoot, `.${name}.old-${identityTag()}-`);
-    try {
-      await copy(artifactDir, fresh);
-      const hadOld = await Deno.rename(target, old).then(() => true, () => false);
-      await Deno.rename(fresh, target);
-      if (hadOld) await Deno.remove(old, { recursive: true });
-    } catch (error) {
-      await Deno.remove(fresh, { recursive: true }).catch(() => {});
-      throw error;
-    }
-    return { path: target, written: true, movedAside };
+    // Looking at what is there and swapping in the copy is one step between processes:
+    // otherwise a run could read another's half-swapped folder and move its fresh copy
+    // aside as "edited", or both could build on one stale look.
+    return await withLock(
+      lockPath(reportsRoot, name),
+      () => swapIn(artifactDir, manifest.key, reportsRoot, name, target),
+      {
+        onWait: (info) => options.onWait?.(`${info.message} to publish ${target}`),
+        onTakeOver: (info) => options.onTakeOver?.(info.message),
+      },
+    );
   } catch (error) {
     throw reportsDiskError(error, reportsRoot, name) ?? error;
   }
+}
+
+/** `<reports>/.<name>.lock`: held while a run inspects and replaces `<reports>/<name>`. */
+export function lockPath(reportsRoot: string, name: string): string {
+  return join(reportsRoot, `.${name}.lock`);
+}
+
+/**
+ * Whether a report can be published as `reports/<name>`, checked before anything runs: the
+ * same one-line UserError publishReport would throw only at the end (a file or a folder this
+ * pipeline did not publish in the way, a reports folder that is not one, an edited report
+ * with nowhere to be kept). Changes nothing.
+ */
+export async function checkPublishable(reportsRoot: string, name: string): Promise<void> {
+  const target = childPath(reportsRoot, name, "report name");
+  try {
+    await checkReportsRoot(reportsRoot);
+    const there = await inspect(target, name);
+    if (there.state === "edited") await checkModifiedFolder(reportsRoot);
+  } catch (error) {
+    throw reportsDiskError(error, reportsRoot, name) ?? error;
+  }
+}
+
+/** Inspect the target and swap in a copy of the artifact; run under the name's lock. */
+async function swapIn(
+  artifactDir: string,
+  key: string,
+  reportsRoot: string,
+  name: string,
+  target: string,
+): Promise<PublishedReport> {
+  const there = await inspect(target, name);
+  if (there.state === "same" && there.key === key) {
+    return { path: target, written: false };
+  }
+  // Where an edited copy would go is checked before anything changes.
+  if (there.state === "edited") await checkModifiedFolder(reportsRoot);
+  await sweepLeftovers(reportsRoot, name);
+  let movedAside: PublishedReport["movedAside"];
+  if (there.state === "edited") {
+    const to = await moveAside(reportsRoot, name, target);
+    movedAside = { to, why: there.why };
+  }
+  // The owner's identity in the names lets a later run sweep them if we die.
+  const fresh = join(reportsRoot, `.${name}.new-${identityTag()}-`);
+  const old = join(reportsRoot, `.${name}.old-${identityTag()}-`);
+  try {
+    await copy(artifactDir, fresh);
+    const hadOld = await Deno.rename(target, old).then(() => true, () => false);
+    await Deno.rename(fresh, target);
+    if (hadOld) await Deno.remove(old, { recursive: true });
+  } catch (error) {
+    await Deno.remove(fresh, { recursive: true }).catch(() => {});
+    throw error;
+  }
+  return { path: target, written: true, movedAside };
 }
 
 /**

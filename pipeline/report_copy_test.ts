@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { publishReport } from "./report_copy.ts";
+import { checkPublishable, lockPath, publishReport } from "./report_copy.ts";
 import { tempDir } from "./stage_testing.ts";
 import { ArtifactStore } from "./store.ts";
 import { fakeManifest } from "./store_fakes.ts";
@@ -161,3 +161,102 @@ Deno.test("a read-only reports folder is one line naming it and the fix", async 
     undo();
   }
 });
+
+Deno.test("processes publishing one name at once take turns: none moves another's copy aside", async () => {
+  const root = await tempDir();
+  const store = new ArtifactStore(join(root, "artifacts"));
+  const reports = join(root, "reports");
+  const artifacts = [];
+  for (const text of ["a", "b", "c"]) artifacts.push(await reportArtifact(store, text));
+  await publishReport(artifacts[0], reports, "demo");
+  // Three processes each publish their own key, again and again, starting together: each
+  // swaps a folder in while the others look at what is there.
+  const go = Date.now() + 1500;
+  const children = artifacts.map((artifact) =>
+    new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        `import { publishReport } from "${new URL("./report_copy.ts", import.meta.url)}";
+         await new Promise((r) => setTimeout(r, ${go} - Date.now()));
+         for (let i = 0; i < 8; i++) {
+           const { movedAside } = await publishReport(${JSON.stringify(artifact)},
+             ${JSON.stringify(reports)}, "demo");
+           if (movedAside) throw new Error("moved aside: " + movedAside.why);
+         }`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output()
+  );
+  for (const output of await Promise.all(children)) {
+    assertEquals(output.code, 0, new TextDecoder().decode(output.stderr));
+  }
+  assertEquals(await exists(join(reports, ".modified")), false);
+  const names = (await Array.fromAsync(Deno.readDir(reports))).map((e) => e.name);
+  assertEquals(names, ["demo"], "no lock or half-built copy is left");
+});
+
+Deno.test("a publisher waits for the run that holds the name's lock, and says so", async () => {
+  const root = await tempDir();
+  const store = new ArtifactStore(join(root, "artifacts"));
+  const reports = join(root, "reports");
+  const artifact = await reportArtifact(store, "a");
+  await Deno.mkdir(reports);
+  // A live process (our parent test runner's child) holds the lock for a moment.
+  const holder = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `import { withLock } from "${new URL("./lock.ts", import.meta.url)}";
+       await withLock(${JSON.stringify(lockPath(reports, "demo"))}, async () => {
+         console.log("held");
+         await new Promise((r) => setTimeout(r, 1500));
+       });`,
+    ],
+    stdout: "piped",
+  }).spawn();
+  const reader = holder.stdout.getReader();
+  await reader.read(); // "held"
+  const waits: string[] = [];
+  const published = await publishReport(artifact, reports, "demo", {
+    onWait: (line) => waits.push(line),
+  });
+  assertEquals(published.written, true);
+  assertEquals(waits.length, 1, waits.join("\n"));
+  assertIncludes(waits[0], `waiting for run ${holder.pid}`);
+  assertIncludes(waits[0], `to publish ${join(reports, "demo")}`);
+  reader.releaseLock();
+  await holder.stdout.cancel();
+  assertEquals((await holder.status).success, true);
+});
+
+Deno.test("checkPublishable refuses, changing nothing, what publishReport would refuse", async () => {
+  const root = await tempDir();
+  const store = new ArtifactStore(join(root, "artifacts"));
+  const reports = join(root, "reports");
+  // Absent, or a report this pipeline published (intact or edited): fine.
+  await checkPublishable(reports, "demo");
+  assertEquals(await exists(reports), false, "nothing is made");
+  await publishReport(await reportArtifact(store, "a"), reports, "demo");
+  await checkPublishable(reports, "demo");
+  await Deno.writeTextFile(join(reports, "demo", "index.html"), "my edit");
+  await checkPublishable(reports, "demo");
+
+  await Deno.writeTextFile(join(reports, "file"), "x");
+  await Deno.mkdir(join(reports, "notes"));
+  await Deno.writeTextFile(join(reports, "notes", "todo.md"), "mine");
+  for (const name of ["file", "notes"]) {
+    const early = await assertRejects(() => checkPublishable(reports, name));
+    const late = await assertRejects(async () =>
+      publishReport(await reportArtifact(store, "b"), reports, name)
+    );
+    assert_(early instanceof UserError, String(early));
+    assertEquals(early.message, late.message);
+    assert_(!early.message.includes("\n"), early.message);
+  }
+  await assertRejects(() => checkPublishable(reports, "../x"), "may hold only");
+  await Deno.writeTextFile(join(reports, ".modified"), "a note");
+  await assertRejects(() => checkPublishable(reports, "demo"), "is not a folder (a file)");
+  assertEquals(await Deno.readTextFile(join(reports, "notes", "todo.md")), "mine");
+});
+
+const exists = (path: string) => Deno.lstat(path).then(() => true, () => false);

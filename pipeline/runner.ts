@@ -1,4 +1,4 @@
-import { basename, join } from "node:path";
+import { basename } from "node:path";
 import type { ResolvedConfig } from "./config_schema.ts";
 import { type CodeFingerprint, codeFingerprint, fingerprintDigest } from "./fingerprint.ts";
 import type { ModuleGraph } from "./fingerprint.ts";
@@ -8,6 +8,7 @@ import { DATA_MAX_BYTES, hashBoundedFile, showPath } from "./bounded_read.ts";
 import { hashValue } from "./hash.ts";
 import { noteResumePoint } from "./interrupt.ts";
 import { withLock } from "./lock.ts";
+import { RunLease } from "./run_lease.ts";
 import type { Progress } from "./progress.ts";
 import type { StageContext, StageSpec } from "./stage.ts";
 import { type ArtifactStore, type KeyInputs, type Manifest } from "./store.ts";
@@ -47,6 +48,12 @@ export interface RunEnv {
   progress: (label: string, total: number) => Progress;
   /** Deno's version unless a test pretends otherwise. */
   denoVersion?: string;
+  /**
+   * The command that produces this config's run, for messages (`deno task run <config>`,
+   * with `--seeds <seed>` and `--artifacts <dir>` when the run needs them); default:
+   * `deno task run <configPath>`.
+   */
+  runCommand?: string;
 }
 
 /** Work out every stage's key, in table order (each stage comes after its inputs). */
@@ -194,17 +201,24 @@ export async function runPlan(
   { force = new Set(), cachedOnly = new Set() }: RunOptions = {},
 ): Promise<StageResult[]> {
   await env.store.sweepTemp();
+  // Before anything is computed, the plan's entries are leased, so gc keeps them.
+  const lease = new RunLease(env.store, plan.map((p) => `${p.spec.name}/${p.key}`));
   const results: StageResult[] = [];
-  for (const stage of plan) {
-    if (cachedOnly.has(stage.spec.name)) await requireCached(stage, env, config.name);
-    const forced = force === "all" || force.has(stage.spec.name);
-    const inputs = Object.fromEntries(
-      Object.keys(stage.keyInputs.inputs).map((name) => [
-        name,
-        results.find((r) => r.stage === name)!.dir,
-      ]),
-    );
-    results.push(await runStage(config, stage, inputs, env, forced));
+  try {
+    for (const stage of plan) {
+      if (cachedOnly.has(stage.spec.name)) await requireCached(stage, env, config.name);
+      const forced = force === "all" || force.has(stage.spec.name);
+      const inputs = Object.fromEntries(
+        Object.keys(stage.keyInputs.inputs).map((name) => [
+          name,
+          results.find((r) => r.stage === name)!.dir,
+        ]),
+      );
+      const onMiss = () => lease.take().then(() => {});
+      results.push(await runStage(config, stage, inputs, env, forced, onMiss));
+    }
+  } finally {
+    await lease.release();
   }
   return results;
 }
@@ -215,7 +229,8 @@ export async function requireCached(stage: PlannedStage, env: RunEnv, configName
   if (state === "cached") return;
   throw new UserError(
     `${stage.spec.name} ${stage.key.slice(0, 8)} is not in the store (${state}: ${why}); ` +
-      `produce it with \`deno task run ${env.configPath}\` (nothing was trained or written)`,
+      `produce it with \`${env.runCommand ?? `deno task run ${env.configPath}`}\` ` +
+      "(nothing was trained or written)",
   );
 }
 
@@ -237,6 +252,8 @@ export async function runStage(
   inputs: Record<string, string>,
   env: RunEnv,
   forced: boolean,
+  /** Called once the stage is known to need computing, before anything is written. */
+  onMiss: () => Promise<void> = () => Promise.resolve(),
 ): Promise<StageResult> {
   const { store } = env;
   const { name } = stage.spec;
@@ -257,9 +274,9 @@ export async function runStage(
     if (result) return result;
   }
   const where = { root: store.root, stage: name, key: stage.key };
-  const locks = join(store.root, ".locks");
   try {
-    await Deno.mkdir(locks, { recursive: true });
+    await store.locksDir();
+    await onMiss();
   } catch (error) {
     throw describeDiskError(error, { ...where, what: "its lock" }) ?? error;
   }
@@ -324,6 +341,7 @@ export async function execute(
       await Deno.remove(workDir, { recursive: true }).catch(() => {});
       throw error;
     });
+    await checkInputsIntact(stage, env, label);
     const endedAt = new Date();
     const manifest = {
       stage: stage.spec.name,
@@ -356,4 +374,22 @@ function namingConfig(error: UserError, configPath: string, label: string): User
   if (error.message.includes(configPath)) return error;
   const Kind = error.constructor as new (message: string) => UserError;
   return new Kind(`${configPath}: ${label}: ${error.message}`);
+}
+
+/**
+ * The upstream entries a stage read must still match their manifests when it ends: an entry
+ * changed under a running stage (by hand, or a disk fault) would otherwise publish results of
+ * other data under this key. A changed input fails the stage; nothing is published, and the
+ * next run finds the input corrupt and redoes it.
+ */
+async function checkInputsIntact(stage: PlannedStage, env: RunEnv, label: string): Promise<void> {
+  for (const [name, key] of Object.entries(stage.keyInputs.inputs)) {
+    const found = await env.store.lookup(name.split(":")[0], key);
+    if (found.state === "hit") continue;
+    const why = found.state === "corrupt" ? found.reason : "it is gone";
+    throw new UserError(
+      `${env.configPath}: ${label}: its input ${name} ${key.slice(0, 8)} changed while it ran ` +
+        `(${why}); nothing was published: run again`,
+    );
+  }
 }

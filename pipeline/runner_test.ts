@@ -8,7 +8,13 @@ import { explainChange, previousRun } from "./staleness.ts";
 import type { StageFn, StageSpec } from "./stage.ts";
 import { ArtifactStore } from "./store.ts";
 import { listFiles } from "./folders.ts";
-import { assert_, assertEquals, assertIncludes, assertNotEquals } from "./test_assert.ts";
+import {
+  assert_,
+  assertEquals,
+  assertIncludes,
+  assertNotEquals,
+  assertRejects,
+} from "./test_assert.ts";
 import { tempDir } from "./stage_testing.ts";
 import { UserError } from "./errors.ts";
 import { sha256 } from "./hash.ts";
@@ -298,6 +304,28 @@ Deno.test("a stage that fails after writing publishes nothing and leaves no temp
   assert_(failed, "the injected failure must propagate");
   assertEquals((await env.store.lookup("first", plan[0].key)).state, "miss");
   assertEquals(await listFiles(join(env.store.root, ".tmp")), []);
+});
+
+Deno.test("an input changed while a stage runs fails the stage, publishing nothing", async () => {
+  const project = await makeProject();
+  const env = await project.makeEnv();
+  const plan = await planStages(config({ seed: 4 }), project.stages, env);
+  const [first] = await runPlan(config({ seed: 4 }), plan.slice(0, 1), env);
+  // A `second` that finds its input rewritten under it (by hand, or a disk fault).
+  plan[1].spec = {
+    ...plan[1].spec,
+    load: () =>
+      Promise.resolve(async (ctx) => {
+        await Deno.writeTextFile(join(ctx.inputs.first, "value.txt"), "99");
+        await Deno.writeTextFile(join(ctx.outDir, "out.txt"), "from other data");
+      }),
+  };
+  await assertRejects(
+    () => runPlan(config({ seed: 4 }), plan, env),
+    `its input first ${first.key.slice(0, 8)} changed while it ran (value.txt has 2 bytes`,
+  );
+  assertEquals((await env.store.lookup("second", plan[1].key)).state, "miss");
+  assertEquals((await env.store.lookup("first", plan[0].key)).state, "corrupt");
 });
 
 Deno.test("an entry whose files do not match the manifest is reported, moved aside and redone", async () => {

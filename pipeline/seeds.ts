@@ -47,6 +47,32 @@ function checkSeedName(path: string, name: string, suffix: string): string {
   );
 }
 
+/**
+ * Runs are told apart by name — in keys, tables and legends, and as their report folders
+ * `reports/<name>` — so the names of one invocation's runs must differ, after `--seeds` has
+ * named them (`syn` under seed 1 is `syn-seed1`). A one-line UserError naming both configs,
+ * before anything runs. `purpose` says why: "compare" (the comparison cannot tell them apart)
+ * or "publish" (both would publish the same report folder).
+ */
+export function checkDistinctNames(configs: ConfigRun[], purpose: "compare" | "publish"): void {
+  const seen = new Map<string, string>();
+  for (const { path, config, group } of configs) {
+    const other = seen.get(config.name);
+    if (other !== undefined) {
+      const what = group === undefined ? "config name" : "run name";
+      const why = purpose === "compare"
+        ? "so the comparison can tell them apart"
+        : `so their reports do not overwrite each other in reports/${config.name} ` +
+          "(nothing was run)";
+      throw new UserError(
+        `${showPath(path)}: ${what} "${config.name}" is also ${showPath(other)}'s; give one ` +
+          `a \`name:\` ${why}`,
+      );
+    }
+    seen.set(config.name, path);
+  }
+}
+
 /** `--seeds 0,1,2` → [0, 1, 2]; anything but distinct integers in the config's range fails. */
 export function parseSeeds(text: string): number[] {
   const seeds = text.split(",").map((part) => part.trim());

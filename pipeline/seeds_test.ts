@@ -1,5 +1,5 @@
 import { configSchema } from "./config_schema.ts";
-import { parseSeeds, withSeeds } from "./seeds.ts";
+import { checkDistinctNames, parseSeeds, withSeeds } from "./seeds.ts";
 import { UserError } from "./errors.ts";
 import { MAX_NAME_LENGTH } from "./names.ts";
 import { assert_, assertEquals, assertIncludes, assertThrows } from "./test_assert.ts";
@@ -41,4 +41,23 @@ Deno.test("withSeeds refuses, before anything runs, a name that the seed suffix 
   // A name that fits with its longest suffix passes.
   const fits = { ...config, name: "n".repeat(MAX_NAME_LENGTH - "-seed5".length) };
   assertEquals(withSeeds([{ path: "f.yaml", config: fits }], [5])[0].config.name.length, 100);
+});
+
+Deno.test("checkDistinctNames refuses two runs of one name, after --seeds has named them", () => {
+  const config = (name: string) => ({ ...configSchema.parse({}), name });
+  const runs = [
+    { path: "a/syn.yaml", config: config("syn") },
+    { path: "b/syn.yaml", config: config("syn") },
+  ];
+  const publish = assertThrows(() => checkDistinctNames(runs, "publish"));
+  assert_(publish instanceof UserError, String(publish));
+  assertIncludes(publish.message, 'b/syn.yaml: config name "syn" is also a/syn.yaml\'s');
+  assertIncludes(publish.message, "do not overwrite each other in reports/syn");
+  const compare = assertThrows(() => checkDistinctNames(runs, "compare"));
+  assertIncludes(compare.message, "so the comparison can tell them apart");
+  const seeded = assertThrows(() => checkDistinctNames(withSeeds(runs, [0, 1]), "publish"));
+  assertIncludes(seeded.message, 'b/syn.yaml: run name "syn-seed0" is also a/syn.yaml\'s');
+  // Different names, and one config's seeds, pass.
+  checkDistinctNames([runs[0], { path: "c.yaml", config: config("syn-seed1") }], "publish");
+  checkDistinctNames(withSeeds([runs[0]], [0, 1]), "publish");
 });

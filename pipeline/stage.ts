@@ -1,4 +1,5 @@
 import type { ResolvedConfig } from "./config_schema.ts";
+import type { ResumePoint } from "./interrupt.ts";
 import type { Progress } from "./progress.ts";
 
 /** What the runner hands a stage: everything it may read, and the one place it may write. */
@@ -28,11 +29,12 @@ export interface StageContext<P = unknown> {
   /** Start a progress indicator for `total` steps of a long loop. */
   progress: (label: string, total: number) => Progress;
   /**
-   * Say where this stage would resume if interrupted now (`after epoch 3 of 30`), once a
-   * checkpoint in `workDir` makes that true; the CLI prints it on Ctrl-C or SIGTERM. Absent
-   * where resuming means nothing (a verifying re-run, a context built by hand in a test).
+   * Say where this stage would resume if interrupted now (`after epoch 3 of 30`), or give a
+   * function that reads it from the checkpoint in `workDir` when asked; the CLI prints it on
+   * Ctrl-C or SIGTERM. Absent where resuming means nothing (a verifying re-run, a context
+   * built by hand in a test).
    */
-  resumePoint?: (where: string) => void;
+  resumePoint?: (where: ResumePoint) => void;
 }
 
 /** A stage is one async function that turns its inputs into files in `outDir`. */
@@ -50,6 +52,8 @@ export interface StageSpec {
   after: string[];
   /** Whether the stage runs for this config at all (default: always). */
   when?: (config: ResolvedConfig) => boolean;
+  /** When it runs, for a message naming it where it does not: "it runs only for …". */
+  whenSays?: string;
   /** The part of the config this stage's results depend on, and nothing else. */
   params: (config: ResolvedConfig) => unknown;
   /** Files outside the project the stage reads (data sets); their bytes join the key. */

@@ -361,9 +361,17 @@ export class ArtifactStore {
     return { dead, notFolders };
   }
 
+  /** `.locks/`, made when first needed; a real folder, never a symlink out of the store. */
+  async locksDir(): Promise<string> {
+    await Deno.mkdir(join(this.root, ".locks"), { recursive: true });
+    await this.checkInternalFolder(".locks");
+    return join(this.root, ".locks");
+  }
+
   /**
-   * `.tmp` and `.corrupt` are where entries are renamed to: a symlink there would move (and
-   * later delete) them outside the store, so each must be a real folder.
+   * `.tmp`, `.corrupt` and `.locks` are where entries are renamed to and locks written: a
+   * symlink there would move (and later delete) them outside the store, so each must be a
+   * real folder.
    */
   private async checkInternalFolder(name: string): Promise<void> {
     const kind = await kindAt(join(this.root, name));

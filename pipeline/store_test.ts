@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { currentProcess, identityTag, readProcStat } from "./process_identity.ts";
 import { deadPid, liveProcess, zombieProcess } from "./process_testing.ts";
-import { withTempDir } from "./stage_testing.ts";
+import { tempDir, withTempDir } from "./stage_testing.ts";
 import { ArtifactStore, parseManifest, tempOwnerLiveness } from "./store.ts";
 import { publishFake } from "./store_fakes.ts";
 import { assert_, assertEquals, assertRejects } from "./test_assert.ts";
@@ -166,4 +166,13 @@ Deno.test("an entry that is a symlink is corrupt, and the store's .tmp must be a
     );
     assertEquals(await Array.fromAsync(Deno.readDir(join(root, "victim"))), []);
   }, "store-test-");
+});
+
+Deno.test("a .locks that is a symlink is refused: locks are never written outside the store", async () => {
+  const root = await tempDir();
+  const store = new ArtifactStore(join(root, "artifacts"));
+  await Deno.mkdir(store.root, { recursive: true });
+  await Deno.mkdir(join(root, "victim"));
+  await Deno.symlink(join(root, "victim"), join(store.root, ".locks"));
+  await assertRejects(() => store.locksDir(), "is not a folder (a symlink)");
 });

@@ -1,8 +1,9 @@
 import { basename, dirname, join, relative } from "node:path";
+import { excerpt, showPath } from "./bounded_read.ts";
 import { UserError } from "./errors.ts";
 import { FileTooLargeError, kindAt, NotRegularFileError, readRegularTextFile } from "./folders.ts";
 import { hashFile } from "./hash.ts";
-import { type ArtifactStore, KEY_PATTERN, type Manifest, readManifest } from "./store.ts";
+import { type ArtifactStore, KEY_PATTERN, MANIFEST, type Manifest, readManifest } from "./store.ts";
 
 /** The provenance a figure carries in its Vega-Lite spec's `usermeta`. */
 interface FigureProvenance {
@@ -10,63 +11,95 @@ interface FigureProvenance {
   stages: Record<string, string>;
 }
 
+/** A figure's lineage, and whether all of it is what it claims to be. */
+export interface Trace {
+  lines: string[];
+  /**
+   * False when the figure's bytes are not its report's, when the report's manifest cannot
+   * be read, or when a stage of the lineage is missing from the store or corrupt.
+   */
+  intact: boolean;
+}
+
+/** What describe() adds to as it walks upstream. */
+interface Walk {
+  store: ArtifactStore;
+  lines: string[];
+  seen: Set<string>;
+  intact: boolean;
+}
+
 /**
  * The lineage of a figure, one line per stage: figure → report → evaluate → train → prepare,
  * each with its key, whether it is still in the store (and intact), its config file and
  * params. Works from any of a figure's files (.svg, .png, .csv, .vl.json). Only regular
  * files are read: a FIFO, a device or a symlink in a report folder is named, never opened.
+ * Strings from the files (the config, paths) are printed escaped and bounded.
  */
 export async function traceFigure(
   givenPath: string,
   store: ArtifactStore,
   stageOrder: string[],
-): Promise<string[]> {
+): Promise<Trace> {
   const figurePath = await regularFigure(givenPath);
   const provenance = await readProvenance(figurePath);
-  const lines = [`figure   ${figurePath}`, `config   ${provenance.config}`];
-  const seen = new Set<string>();
+  const lines = [`figure   ${showPath(figurePath)}`, `config   ${showPath(provenance.config)}`];
+  const walk: Walk = { store, lines, seen: new Set(), intact: true };
   // A figure in a report folder hangs under that report; its data's stages under it.
   const report = await enclosingReport(figurePath);
-  if (report) {
-    lines.push(`file     ${await checkAgainst(report, figurePath)}`);
-    await describe(report.manifest.stage, report.manifest.key, store, lines, seen, 1, false);
+  if (report?.manifest) {
+    const check = await checkAgainst({ root: report.root, manifest: report.manifest }, figurePath);
+    lines.push(`file     ${check.line}`);
+    walk.intact &&= check.matches;
+    await describe(report.manifest.stage, report.manifest.key, walk, 1, false);
+  } else if (report) {
+    // A manifest.json that is not one: the figure cannot be checked, and that is said.
+    lines.push(
+      `report   ${showPath(join(report.root, MANIFEST))} cannot be read (${report.problem}); ` +
+        "the figure is NOT checked against its report",
+    );
+    walk.intact = false;
   }
-  const depth = report ? 2 : 1;
+  const depth = report?.manifest ? 2 : 1;
   // Most downstream first: its manifest leads upstream, so each stage prints once, nested.
   const rank = (name: string) => -stageOrder.indexOf(stageOf(name));
   const named = Object.entries(provenance.stages).sort(([a], [b]) => rank(a) - rank(b));
-  for (const [stage, key] of named) await describe(stage, key, store, lines, seen, depth);
-  return lines;
+  for (const [stage, key] of named) await describe(stage, key, walk, depth);
+  return { lines, intact: walk.intact };
 }
 
 async function describe(
   stage: string,
   key: string,
-  store: ArtifactStore,
-  lines: string[],
-  seen: Set<string>,
+  walk: Walk,
   depth: number,
   withParams = true,
 ): Promise<void> {
+  const { lines, seen } = walk;
   if (seen.has(`${stage}/${key}`)) return;
   seen.add(`${stage}/${key}`);
   const indent = "  ".repeat(depth - 1) + "└ ";
   if (!STAGE_NAME.test(stage) || !KEY_PATTERN.test(key)) {
-    lines.push(`${indent}${JSON.stringify(stage).slice(0, 40)} is not a stage and key`);
+    lines.push(`${indent}${excerpt(stage, 40)} is not a stage and key`);
+    walk.intact = false;
     return;
   }
-  const found = await store.lookup(stageOf(stage), key);
+  const found = await walk.store.lookup(stageOf(stage), key);
   if (found.state !== "hit") {
     const state = found.state === "miss" ? "NOT in the store" : `CORRUPT (${found.reason})`;
     lines.push(`${indent}${stage.padEnd(8)} ${key}  ${state}`);
+    walk.intact = false;
     return;
   }
   const m: Manifest = found.manifest;
-  lines.push(`${indent}${stage.padEnd(8)} ${key}  in store  ${m.endedAt}  config ${m.config.path}`);
+  lines.push(
+    `${indent}${stage.padEnd(8)} ${key}  in store  ${excerpt(m.endedAt, 40).slice(1, -1)}  ` +
+      `config ${showPath(m.config.path)}`,
+  );
   if (!withParams) return;
   lines.push(`${"  ".repeat(depth)}  params ${JSON.stringify(m.keyInputs.params)}`);
   for (const [upstream, upstreamKey] of Object.entries(m.keyInputs.inputs)) {
-    await describe(upstream, upstreamKey, store, lines, seen, depth + 1);
+    await describe(upstream, upstreamKey, walk, depth + 1);
   }
 }
 
@@ -96,13 +129,18 @@ const REPORTING = ["report", "compare"];
 /** A comparison names its inputs `evaluate:<config>`: the stage is the part before ":". */
 const stageOf = (name: string) => name.split(":")[0];
 
-/** The report artifact (or its copy in reports/<name>/) that holds the figure, if any. */
+/**
+ * The report artifact (or its copy in reports/<name>/) that holds the figure, if any; or the
+ * folder whose manifest.json is there but cannot be read (a bad key, not JSON, …), with why.
+ */
 async function enclosingReport(
   figurePath: string,
-): Promise<{ root: string; manifest: Manifest } | null> {
+): Promise<{ root: string; manifest?: Manifest; problem?: string } | null> {
   for (const root of [dirname(figurePath), dirname(dirname(figurePath))]) {
-    const { manifest } = await readManifest(root);
-    if (manifest && REPORTING.includes(manifest.stage)) return { root, manifest };
+    const read = await readManifest(root);
+    if (read.manifest) {
+      if (REPORTING.includes(read.manifest.stage)) return { root, manifest: read.manifest };
+    } else if (!read.missing) return { root, problem: read.problem };
   }
   return null;
 }
@@ -111,21 +149,30 @@ async function enclosingReport(
 async function checkAgainst(
   report: { root: string; manifest: Manifest },
   figurePath: string,
-): Promise<string> {
+): Promise<{ line: string; matches: boolean }> {
   const name = relative(report.root, figurePath);
   const { files } = report.manifest;
+  const short = report.manifest.key.slice(0, 8);
   const recorded = Object.hasOwn(files, name) ? files[name] : undefined;
-  if (!recorded) return `${name} is not among the files report ${report.manifest.key} wrote`;
+  if (!recorded) {
+    return {
+      line: `${showPath(name)} is NOT among the files report ${short} wrote`,
+      matches: false,
+    };
+  }
   let actual: { sha256: string; size: number };
   try {
     actual = await hashFile(figurePath, { regularOnly: true, label: name });
   } catch (error) {
-    if (error instanceof NotRegularFileError) return error.message;
+    if (error instanceof NotRegularFileError) return { line: error.message, matches: false };
     throw error;
   }
   return actual.sha256 === recorded.sha256
-    ? `${name} matches report ${report.manifest.key.slice(0, 8)} byte for byte`
-    : `${name} DIFFERS from what report ${report.manifest.key.slice(0, 8)} wrote (edited?)`;
+    ? { line: `${showPath(name)} matches report ${short} byte for byte`, matches: true }
+    : {
+      line: `${showPath(name)} DIFFERS from what report ${short} wrote (edited?)`,
+      matches: false,
+    };
 }
 
 /** Find the figure's .vl.json (itself, or its sibling) and read `usermeta.provenance`. */

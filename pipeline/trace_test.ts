@@ -21,8 +21,9 @@ Deno.test("trace follows a figure's provenance through the manifests to the data
   const spec = { usermeta: { provenance: { config: "configs/demo.yaml", stages: { train: t } } } };
   await Deno.writeTextFile(join(root, "kl.vl.json"), JSON.stringify(spec));
 
-  const lines = await traceFigure(figure, store, ["prepare", "train", "evaluate"]);
-  const text = lines.join("\n");
+  const traced = await traceFigure(figure, store, ["prepare", "train", "evaluate"]);
+  assertEquals(traced.intact, true);
+  const text = traced.lines.join("\n");
   assertIncludes(text, `└ train    ${t}  in store`);
   assertIncludes(text, `  └ prepare  ${p}  in store`);
   assertIncludes(text, 'params {"p":"prepare"}');
@@ -31,7 +32,9 @@ Deno.test("trace follows a figure's provenance through the manifests to the data
   // A key the store no longer holds is said so, not skipped.
   spec.usermeta.provenance.stages = { evaluate: e, train: t } as never;
   await Deno.writeTextFile(join(root, "kl.vl.json"), JSON.stringify(spec));
-  const again = (await traceFigure(figure, store, ["prepare", "train", "evaluate"])).join("\n");
+  const missing = await traceFigure(figure, store, ["prepare", "train", "evaluate"]);
+  assertEquals(missing.intact, false, "a stage missing from the lineage is not intact");
+  const again = missing.lines.join("\n");
   assertIncludes(again, `└ evaluate ${e}  NOT in the store`);
   assert_(again.indexOf("evaluate") < again.indexOf("└ train"), "downstream first");
 });
@@ -65,14 +68,31 @@ Deno.test("trace starts at the report that holds the figure and checks the figur
   await Deno.writeTextFile(join(copy, "manifest.json"), JSON.stringify(manifest));
 
   const order = ["prepare", "report"];
-  const text = (await traceFigure(join(copy, "figures/kl.svg"), store, order)).join("\n");
+  const traced = await traceFigure(join(copy, "figures/kl.svg"), store, order);
+  assertEquals(traced.intact, true);
+  const text = traced.lines.join("\n");
   assertIncludes(text, "figures/kl.svg matches report dddddddd byte for byte");
   assertIncludes(text, `└ report   ${r}  in store`);
   assertIncludes(text, `  └ prepare  ${p}  in store`);
 
   await Deno.writeTextFile(join(copy, "figures/kl.svg"), "<svg>edited</svg>");
-  const edited = (await traceFigure(join(copy, "figures/kl.svg"), store, order)).join("\n");
-  assertIncludes(edited, "DIFFERS from what report dddddddd wrote");
+  const edited = await traceFigure(join(copy, "figures/kl.svg"), store, order);
+  assertIncludes(edited.lines.join("\n"), "DIFFERS from what report dddddddd wrote");
+  assertEquals(edited.intact, false, "an edited figure is not intact");
+
+  // A report manifest with a bad key: said, not skipped, and not intact.
+  await Deno.writeTextFile(join(copy, "figures/kl.svg"), "<svg/>");
+  await Deno.writeTextFile(
+    join(copy, "manifest.json"),
+    JSON.stringify({ ...manifest, key: "not-a-key" }),
+  );
+  const badKey = await traceFigure(join(copy, "figures/kl.svg"), store, order);
+  assertEquals(badKey.intact, false);
+  assertIncludes(
+    badKey.lines.join("\n"),
+    "manifest.json cannot be read (manifest.json is malformed: key is not 64 hex digits); " +
+      "the figure is NOT checked against its report",
+  );
 });
 
 Deno.test("trace refuses a FIFO figure, a FIFO spec and a malformed spec in one line each", async () => {
@@ -122,17 +142,22 @@ Deno.test("trace through a report whose manifest is null or whose figure is a li
   await Deno.writeTextFile(join(copy, "figures/kl.vl.json"), JSON.stringify(spec));
   await Deno.writeTextFile(join(copy, "figures/kl.svg"), "<svg/>");
   await Deno.writeTextFile(join(copy, "manifest.json"), "null");
-  // A manifest that is not one is no report to hang the figure under: the data still trace.
-  const text = (await traceFigure(join(copy, "figures/kl.svg"), store, ["prepare"])).join("\n");
+  // A manifest that is not one is no report to hang the figure under: the data still trace,
+  // and the figure is said to be unchecked.
+  const traced = await traceFigure(join(copy, "figures/kl.svg"), store, ["prepare"]);
+  const text = traced.lines.join("\n");
   assertIncludes(text, `└ prepare  ${p}  in store`);
   assertEquals(text.includes("file     "), false);
+  assertIncludes(text, "is malformed: it is null, not an object); the figure is NOT checked");
+  assertEquals(traced.intact, false);
 
   // The store entry's manifest with files null is corrupt, said so.
   await Deno.writeTextFile(
     join(store.dir("prepare", p), "manifest.json"),
     JSON.stringify({ ...fakeManifest("prepare", p), files: null }),
   );
-  const corrupt = (await traceFigure(join(copy, "figures/kl.svg"), store, ["prepare"])).join("\n");
+  const corrupt = (await traceFigure(join(copy, "figures/kl.svg"), store, ["prepare"])).lines
+    .join("\n");
   assertIncludes(corrupt, `CORRUPT (manifest.json is malformed: files is null)`);
 
   await Deno.remove(join(copy, "figures/kl.svg"));
@@ -142,4 +167,22 @@ Deno.test("trace through a report whose manifest is null or whose figure is a li
   );
   assert_(zero instanceof UserError, String(zero));
   assertIncludes(zero.message, "is not a regular file (a character device)");
+});
+
+Deno.test("trace prints a figure's config escaped and bounded, never raw", async () => {
+  const root = await tempDir();
+  const store = new ArtifactStore(join(root, "artifacts"));
+  const p = "a".repeat(64);
+  await publish(store, "prepare", p);
+  const hostile = "\x1b[2J\x1b]0;owned\x07configs/x.yaml" + "y".repeat(5000);
+  const spec = { usermeta: { provenance: { config: hostile, stages: { prepare: p } } } };
+  await Deno.writeTextFile(join(root, "kl.vl.json"), JSON.stringify(spec));
+  await Deno.writeTextFile(join(root, "kl.svg"), "<svg/>");
+  const { lines, intact } = await traceFigure(join(root, "kl.svg"), store, ["prepare"]);
+  assertEquals(intact, true);
+  const config = lines.find((l) => l.startsWith("config   "))!;
+  // deno-lint-ignore no-control-regex
+  assert_(!/[\x00-\x1f]/.test(lines.join("")), `a control character is printed: ${config}`);
+  assertIncludes(config, "\\u001b[2J");
+  assert_(config.length < 200, `${config.length} characters`);
 });

@@ -49,10 +49,9 @@ function notCached(stage: PlannedStage, found: Lookup, env: RunEnv): UserError {
   const what = found.state === "corrupt"
     ? `is corrupt (${found.reason}) in ${found.dir}`
     : `is not in the store ${env.store.root}`;
+  const command = env.runCommand ?? `deno task run ${env.configPath}`;
   return new UserError(
-    `${stage.spec.name} ${
-      stage.key.slice(0, 8)
-    } ${what}; run \`deno task run ${env.configPath}\` ` +
-      "first (it redoes a corrupt entry)",
+    `${stage.spec.name} ${stage.key.slice(0, 8)} ${what}; run \`${command}\` first ` +
+      "(it redoes a corrupt entry)",
   );
 }

@@ -23,6 +23,7 @@ export const STAGES: StageSpec[] = [
     after: ["prepare"],
     // The judge of class-conditional samples: only a conditional model has any.
     when: (c) => c.model.kind === "cvae-prior" || c.model.kind === "cvae-concat",
+    whenSays: "it runs only for conditional models",
     params: (c) => ({ seed: c.seed, backend: c.backend, classifier: c.classifier }),
     load: () => import("./classify.ts").then((m) => m.classify as StageFn),
   },

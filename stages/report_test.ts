@@ -142,7 +142,7 @@ Deno.test("report: deno task trace reads a chart's spec and an image grid's side
     const store = new ArtifactStore(join(root, "empty-store"));
     const stages = ["prepare", "train", "classify", "evaluate", "report"];
     for (const file of ["figures/latent_scatter.png", "images/traversal.png"]) {
-      const lines = await traceFigure(join(dir, file), store, stages);
+      const { lines } = await traceFigure(join(dir, file), store, stages);
       assertEquals(lines[1], "config   fixture-cvae-prior");
       // Every key the figure names is looked up (here: not in the empty store).
       for (const key of Object.values(EVALUATE_LINEAGE)) {

@@ -24,6 +24,7 @@ import {
 import { Adam } from "./training/adam.ts";
 import { type Batch, classIndices, epochBatches } from "./training/batches.ts";
 import { loadResumePoint, saveResumePoint, type TrainingState } from "./training/resume.ts";
+import { savedEpochSync } from "./training/checkpoint_manifest.ts";
 import { saveCheckpoint, saveLayers } from "./model/io.ts";
 import type { TrainingSummary } from "./training/trained_model.ts";
 
@@ -70,15 +71,17 @@ export const train: StageFn<TrainStageParams> = async (ctx) => {
   const parts = { weights, optimizer: adam, best };
   const resumed = await loadResumePoint(ctx.workDir, parts, ctx.log);
   const state: TrainingState = resumed?.state ?? { completedEpochs: 0, history: [], best: null };
-  // Where an interrupt now would resume from: the CLI says so on Ctrl-C or SIGTERM.
-  const noteResumePoint = () =>
-    ctx.resumePoint?.(`after epoch ${state.completedEpochs} of ${opts.epochs}`);
+  // Where an interrupt would resume from, read from the checkpoint on disk at that very
+  // moment: the CLI says so on Ctrl-C or SIGTERM.
+  ctx.resumePoint?.(() => {
+    const epoch = savedEpochSync(ctx.workDir);
+    return epoch === null ? null : `after epoch ${epoch} of ${opts.epochs}`;
+  });
   if (resumed) {
     ctx.log(
       `train: resuming after epoch ${state.completedEpochs} of ${opts.epochs} from ` +
         `${resumed.dir} (saved ${resumed.savedAt}; every file matches its sha256)`,
     );
-    noteResumePoint();
   }
 
   const run: EpochRun = {
@@ -105,7 +108,6 @@ export const train: StageFn<TrainStageParams> = async (ctx) => {
       best?.forEach((b, i) => b.tensor.assign(weights[i].tensor));
     }
     await saveResumePoint(ctx.workDir, parts, state);
-    noteResumePoint();
     epochSeconds.push((performance.now() - started) / 1000);
     ctx.log(epochLine(row, opts.epochs, epochSeconds.at(-1)!));
     const leaked = tf.memory().numTensors - tensorsAtStart;

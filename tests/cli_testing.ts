@@ -8,17 +8,18 @@ export interface CliResult {
 
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
-/** `deno run <permissions> <script> <args>`, output captured, colours off. */
+/** `deno run <permissions> <script> <args>`, output captured, colours off, `env` added. */
 export async function runDeno(
   permissions: string[],
   script: string,
   args: string[],
+  env: Record<string, string> = {},
 ): Promise<CliResult> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", ...permissions, script, ...args],
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
   }).output();
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
 }

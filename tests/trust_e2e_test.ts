@@ -13,9 +13,15 @@ import { cli, runDeno } from "./cli_testing.ts";
 const CONFIG = "tests/fixtures/synthetic.yaml";
 /** The command `deno task run` runs: the launcher, with the task's own permissions. */
 async function task(...args: string[]) {
+  return await taskIn(undefined, ...args);
+}
+
+/** `deno task …` as typed in `userFolder` (deno task sets INIT_CWD to it). */
+async function taskIn(userFolder: string | undefined, ...args: string[]) {
   const tasks = JSON.parse(await Deno.readTextFile("deno.json")).tasks;
   const words = (tasks.run.command as string).split(" ").slice(2, -2); // flags, no "run" …
-  return await runDeno(words, "pipeline/launch.ts", args);
+  const env: Record<string, string> = userFolder ? { INIT_CWD: userFolder } : {};
+  return await runDeno(words, "pipeline/launch.ts", args, env);
 }
 
 const exists = (path: string) => Deno.lstat(path).then(() => true, () => false);
@@ -137,6 +143,123 @@ Deno.test("names, tampering, gc and bad flags through the command line", async (
     const status = await cli("status", CONFIG, ...where);
     assert_(status.stdout.trim().split("\n").every((l) => l.endsWith("cached")), status.stdout);
   });
+
+  /** A config in `dir` extending the fixture, with `extra` lines. */
+  const configIn = async (dir: string, file: string, extra = "") => {
+    await Deno.mkdir(join(root, dir), { recursive: true });
+    const path = join(root, dir, file);
+    await Deno.writeTextFile(path, `extends: ${Deno.cwd()}/${CONFIG}\n${extra}`);
+    return path;
+  };
+
+  await t.step("two runs of one name in one command are refused before anything runs", async () => {
+    const [a, b] = [await configIn("a", "syn.yaml"), await configIn("b", "syn.yaml")];
+    for (const command of ["run", "report"]) {
+      const result = await cli(command, a, b, ...where);
+      assertEquals(result.code, 1, result.stdout);
+      assertEquals(result.stdout, "");
+      oneLine(result.stderr);
+      assertIncludes(result.stderr, `${b}: config name "syn" is also ${a}'s`);
+      assertIncludes(result.stderr, "do not overwrite each other in reports/syn");
+    }
+    // The names --seeds derives are the ones checked.
+    const seeded = await cli("run", a, b, "--seeds", "1", ...where);
+    assertEquals(seeded.code, 1, seeded.stdout);
+    assertEquals(seeded.stdout, "");
+    assertIncludes(seeded.stderr, `${b}: run name "syn-seed1" is also ${a}'s`);
+    assertEquals(await exists(join(reports, "syn")), false);
+  });
+
+  await t.step("a report folder in the way is found before anything runs", async () => {
+    const fresh = await configIn("blocked", "blocked.yaml", "train: {epochs: 1}\n");
+    await Deno.writeTextFile(join(reports, "blocked"), "a file of mine");
+    const trainsBefore = (await Array.fromAsync(Deno.readDir(join(store, "train")))).length;
+    const result = await cli("run", fresh, ...where);
+    assertEquals(result.code, 1, result.stdout);
+    assertEquals(result.stdout, "", "nothing ran");
+    oneLine(result.stderr);
+    assertIncludes(
+      result.stderr,
+      `${join(reports, "blocked")} exists and is not a folder, so it was not published by ` +
+        `this pipeline; move it away or publish under another name than "blocked"`,
+    );
+    assertEquals((await Array.fromAsync(Deno.readDir(join(store, "train")))).length, trainsBefore);
+    assertEquals(await Deno.readTextFile(join(reports, "blocked")), "a file of mine");
+
+    await Deno.mkdir(join(reports, "notes"));
+    const compared = await cli("compare", CONFIG, "--name", "notes", ...where);
+    assertEquals(compared.code, 1, compared.stdout);
+    assertEquals(compared.stdout, "");
+    assertIncludes(compared.stderr, `${join(reports, "notes")} exists and has no readable`);
+    await Deno.remove(join(reports, "notes"));
+  });
+
+  await t.step("the command a message suggests keeps --seeds and --artifacts", async () => {
+    const makes = `deno task run ${CONFIG} --seeds 5 --artifacts ${store}`;
+    for (const command of ["report", "compare", "verify"]) {
+      const result = await cli(command, CONFIG, "--seeds", "5", ...where);
+      assertEquals(result.code, 1, result.stdout);
+      oneLine(result.stderr);
+      assertIncludes(result.stderr, `\`${makes}\``);
+    }
+    // With the default store and no seeds, the plain command.
+    const plain = await cli("verify", CONFIG, "--artifacts", store);
+    assertEquals(plain.code, 0, plain.stderr);
+  });
+
+  await t.step("a stage that does not run for the config is refused, not ignored", async () => {
+    const says = `classify does not run for ${CONFIG} (it runs only for conditional models); ` +
+      "stages here: prepare, train, evaluate, report";
+    for (const args of [["verify", CONFIG, "classify"], ["run", CONFIG, "--force", "classify"]]) {
+      const result = await cli(...args, ...where);
+      assertEquals(result.code, 1, result.stdout);
+      assertEquals(result.stdout, "");
+      oneLine(result.stderr);
+      assertIncludes(result.stderr, says);
+    }
+    // An upper-case extension is a config, not a stage name.
+    const upper = await configIn("upper", "UP.YAML");
+    const result = await cli("verify", upper, CONFIG, "classify", ...where);
+    assertEquals(result.code, 1, result.stdout);
+    assertIncludes(result.stderr, `classify does not run for any of ${upper}, ${CONFIG}`);
+  });
+
+  await t.step("paths are the user's: a task typed in another folder finds its files", async () => {
+    const user = join(root, "user");
+    await configIn("user", "mine.yaml", "name: synthetic\n");
+    // Relative to the user's folder: the config, the store and the reports folder.
+    const status = await taskIn(user, "status", "mine.yaml", "--artifacts", "../artifacts");
+    assertEquals(status.code, 0, status.stderr);
+    const lines = status.stdout.trim().split("\n");
+    assertEquals(lines.length, 4, status.stdout);
+    assert_(lines.every((l) => l.endsWith("cached")), status.stdout);
+    const figures = join(reports, "synthetic", "figures");
+    const svg = (await Array.fromAsync(Deno.readDir(figures))).find((e) =>
+      e.name.endsWith(".svg")
+    )!.name;
+    const traced = await taskIn(
+      user,
+      "trace",
+      `../reports/synthetic/figures/${svg}`,
+      "--artifacts=../artifacts",
+    );
+    assertEquals(traced.code, 0, traced.stdout + traced.stderr);
+    assertIncludes(traced.stdout, `figures/${svg} matches report`);
+  });
+
+  await t.step("trace exits 1 for an edited figure", async () => {
+    const figures = join(reports, "synthetic", "figures");
+    const svg = (await Array.fromAsync(Deno.readDir(figures))).find((e) =>
+      e.name.endsWith(".svg")
+    )!.name;
+    const figure = join(figures, svg);
+    const intact = await cli("trace", figure, "--artifacts", store);
+    assertEquals(intact.code, 0, intact.stdout + intact.stderr);
+    await Deno.writeTextFile(figure, (await Deno.readTextFile(figure)) + "<!-- edit -->");
+    const edited = await cli("trace", figure, "--artifacts", store);
+    assertEquals(edited.code, 1, edited.stdout);
+    assertIncludes(edited.stdout, "DIFFERS from what report");
+  });
 });
 
 Deno.test("SIGTERM during training stops it and says where it will resume", async () => {
@@ -166,6 +289,12 @@ Deno.test("SIGTERM during training stops it and says where it will resume", asyn
     stderr,
   );
   assertEquals(await exists(join(root, "a", "train")), false, "nothing half-trained is published");
+  // The handler exits at once, so it releases our locks and leases itself.
+  const locks = await Array.fromAsync(Deno.readDir(join(root, "a", ".locks")));
+  assertEquals(
+    locks.map((e) => e.name).filter((n) => n.endsWith(".lock") || n.startsWith("run-")),
+    [],
+  );
 });
 
 async function hasCheckpoint(work: string): Promise<boolean> {

@@ -121,6 +121,22 @@ export async function checkpointProblems(workDir: string): Promise<string[]> {
   return [];
 }
 
+/**
+ * The epoch of the checkpoint a resume would start from right now (current, else the
+ * previous one), read synchronously so a signal handler can ask; null when there is none.
+ * Not verified here: the loader verifies before it trusts.
+ */
+export function savedEpochSync(workDir: string): number | null {
+  for (const name of [CHECKPOINT_DIRS.current, CHECKPOINT_DIRS.prev]) {
+    try {
+      const epoch = JSON.parse(Deno.readTextFileSync(join(workDir, name, CHECKPOINT_MANIFEST)))
+        ?.epoch;
+      if (Number.isInteger(epoch)) return epoch;
+    } catch { /* none there, or mid-write: look at the previous one */ }
+  }
+  return null;
+}
+
 /** The stage key in a runner-made work dir name (`train-<64 hex>`), else null. */
 export function keyOf(run: string): string | null {
   return run.match(/-([0-9a-f]{64})$/)?.[1] ?? null;

@@ -222,7 +222,15 @@ async function restore(
   try {
     const assignments: [tf.Variable, tf.Tensor][] = [];
     for (const [stem, into] of groups) {
-      const tensors = await readTensors(dir, stem);
+      let tensors: NamedTensor[];
+      try {
+        tensors = await readTensors(dir, stem);
+      } catch (error) {
+        // Hashes can match a checkpoint whose contents are still wrong (written by another
+        // version, or by hand): one that cannot be read back is corrupt, not a crash.
+        const why = String((error as Error)?.message ?? error).split("\n")[0].slice(0, 160);
+        return { problems: [`${stem}.json cannot be read back (${why})`], epoch: manifest.epoch };
+      }
       loaded.push(...tensors);
       const byName = new Map(tensors.map((t) => [t.name, t.tensor]));
       for (const { name, tensor } of into) {

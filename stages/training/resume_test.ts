@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { join } from "node:path";
 import { UserError } from "../../pipeline/errors.ts";
+import { hashFile } from "../../pipeline/hash.ts";
 import { withTempDir } from "../../pipeline/stage_testing.ts";
 import {
   assert_,
@@ -139,6 +140,28 @@ Deno.test("a tampered checkpoint is discarded before anything is restored", asyn
     ]);
     assertEquals(values, expected(0, 0), "nothing restored");
     assertEquals(await entries(workDir), ["checkpoint.corrupt"]);
+  }, "resume-test-");
+});
+
+Deno.test("a checkpoint whose hashes match but whose tensors cannot be read back is not used", async () => {
+  await withTempDir(async (workDir) => {
+    await saveEpochs(workDir, 2);
+    // Rewrite model.json with a wrong shape and re-hash it, as another version might have.
+    const dir = join(workDir, "checkpoint");
+    const spec = await Deno.readTextFile(join(dir, "model.json"));
+    const wrong = spec.replace(/"shape":\s*\[\s*(\d+)/, (_, n) => `"shape":[${Number(n) * 7}`);
+    assert_(wrong !== spec, "the test must change a shape");
+    await Deno.writeTextFile(join(dir, "model.json"), wrong);
+    const manifest = JSON.parse(await Deno.readTextFile(join(dir, "checkpoint.json")));
+    manifest.files["model.json"] = await hashFile(join(dir, "model.json"));
+    await Deno.writeTextFile(join(dir, "checkpoint.json"), JSON.stringify(manifest));
+    const { epoch, lines, values } = await load(workDir);
+    assertEquals(epoch, 0);
+    assertIncludes(
+      lines[0],
+      "train: checkpoint after epoch 2 is corrupt (model.json cannot be read back",
+    );
+    assertEquals(values, expected(0, 0), "nothing restored");
   }, "resume-test-");
 });
 

@@ -332,9 +332,11 @@ export async function execute(
       progress: env.progress,
       resumePoint: publish ? (where) => noteResumePoint(label, where) : undefined,
     };
-    await run(ctx).catch((error) => {
+    try {
+      await run(ctx);
+    } catch (error) {
       throw error instanceof UserError ? namingConfig(error, env.configPath, label) : error;
-    });
+    }
     // What the stage read must be what its key names: else publish nothing, and drop any
     // checkpoint made from the other bytes.
     await checkExternalFiles(stage, env.configPath).catch(async (error) => {

@@ -328,6 +328,23 @@ Deno.test("an input changed while a stage runs fails the stage, publishing nothi
   assertEquals((await env.store.lookup("first", plan[0].key)).state, "corrupt");
 });
 
+Deno.test("a stage's one-line error names the config it came from", async () => {
+  const project = await makeProject();
+  const env = await project.makeEnv();
+  const plan = await planStages(config({ seed: 5 }), project.stages, env);
+  plan[0].spec = {
+    ...plan[0].spec,
+    load: () =>
+      Promise.resolve(() => {
+        throw new UserError("/data/x.csv: has no examples of class 7; fix data.classes");
+      }),
+  };
+  await assertRejects(
+    () => runPlan(config({ seed: 5 }), plan.slice(0, 1), env),
+    `test.yaml: first ${plan[0].key.slice(0, 8)}: /data/x.csv: has no examples of class 7`,
+  );
+});
+
 Deno.test("an entry whose files do not match the manifest is reported, moved aside and redone", async () => {
   const project = await makeProject();
   const env = await project.makeEnv();

@@ -118,6 +118,13 @@ Deno.test("names, tampering, gc and bad flags through the command line", async (
     const status = await cli("status", CONFIG, ...where);
     assertEquals(status.code, 1, status.stdout);
     assertIncludes(status.stdout, "corrupt: weights.bin does not match its sha256");
+    const verify = await cli("verify", CONFIG, "evaluate", ...where);
+    assertEquals(verify.code, 1, verify.stdout);
+    oneLine(verify.stderr);
+    assertIncludes(
+      verify.stderr,
+      `train ${train.slice(0, 8)} is corrupt (weights.bin does not match`,
+    );
   });
 
   await t.step("gc keeps what a config or report reaches and frees the rest", async () => {

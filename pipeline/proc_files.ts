@@ -17,32 +17,26 @@ export const PROC_READERS = {
 
 /** The text of a /proc file, "missing" if it does not exist, "unreadable" if we cannot say. */
 export function readProcFile(path: string): ProcResult {
-  try {
-    return Deno.readTextFileSync(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return "missing";
-    if (!(error instanceof Deno.errors.NotCapable)) return "unreadable";
-  }
-  return viaHelper(PROC_READERS.cat, [path]);
+  return readProc(path, Deno.readTextFileSync, PROC_READERS.cat);
 }
 
 /** The target of a /proc link (e.g. /proc/self/ns/pid), or why not. */
 export function readProcLink(path: string): ProcResult {
+  const target = readProc(path, Deno.readLinkSync, PROC_READERS.readlink);
+  return target === "missing" || target === "unreadable" ? target : target.trim();
+}
+
+/** Read directly; when Deno refuses (NotCapable), through the first helper allowed to run. */
+function readProc(path: string, direct: (path: string) => string, helpers: string[]): ProcResult {
   try {
-    return Deno.readLinkSync(path);
+    return direct(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return "missing";
     if (!(error instanceof Deno.errors.NotCapable)) return "unreadable";
   }
   // `/proc/self` would be the helper's own: name this process by its pid.
-  const args = [path.replace("/proc/self/", `/proc/${Deno.pid}/`)];
-  const text = viaHelper(PROC_READERS.readlink, args);
-  return text === "missing" || text === "unreadable" ? text : text.trim();
-}
-
-function viaHelper(candidates: string[], args: string[]): ProcResult {
-  const target = args[0].replace("/proc/self/", `/proc/${Deno.pid}/`);
-  for (const helper of candidates) {
+  const target = path.replace("/proc/self/", `/proc/${Deno.pid}/`);
+  for (const helper of helpers) {
     let output: Deno.CommandOutput;
     try {
       output = new Deno.Command(helper, { args: [target], stdout: "piped", stderr: "piped" })

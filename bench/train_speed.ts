@@ -24,7 +24,7 @@ interface Options {
   warmup: number;
 }
 
-interface Result {
+export interface Result {
   label: string;
   /** Samples per second of each round. */
   rounds: number[];
@@ -96,21 +96,54 @@ async function benchTorch(python: string, threads: number, options: Options): Pr
   return { label: `torch ${threads} thread${threads > 1 ? "s" : ""}`, rounds };
 }
 
+/** Rounds further apart than this (relative to the best) mean the machine was busy. */
+const NOISY = 0.2;
+
+/** How far the slowest round fell below the best one, as a fraction of the best. */
+export const spread = (r: Result) => (best(r) - Math.min(...r.rounds)) / best(r);
+
 const show = (r: Result) =>
   console.log(
     `${r.label.padEnd(16)} ${best(r).toFixed(0).padStart(6)} samples/s` +
       `  (median ${median(r).toFixed(0)}, rounds ${r.rounds.map((v) => v.toFixed(0)).join(" ")})`,
   );
 
+/** A warning for every side whose rounds disagree by more than NOISY: its ratio is not to be trusted. */
+export function noiseWarnings(results: Result[]): string[] {
+  return results.filter((r) => spread(r) > NOISY).map((r) =>
+    `warning: ${r.label} rounds differ by ${(spread(r) * 100).toFixed(0)}% ` +
+    `(over ${NOISY * 100}%): the machine was busy; close other work and run again`
+  );
+}
+
+const USAGE = `usage: deno task bench [--steps 30] [--rounds 3] [--warmup 10] [--backend wasm]
+
+Training throughput (samples/s) of a 784-512-20 VAE at batch 128 with Adam, best of the
+rounds, side by side with PyTorch on 1 and 2 threads when python3 can import torch.`;
+
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        steps: { type: "string", default: "30" },
+        rounds: { type: "string", default: "3" },
+        warmup: { type: "string", default: "10" },
+        backend: { type: "string", default: "wasm" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}\n${USAGE}`);
+    Deno.exit(1);
+  }
+}
+
 if (import.meta.main) {
-  const { values } = parseArgs({
-    options: {
-      steps: { type: "string", default: "30" },
-      rounds: { type: "string", default: "3" },
-      warmup: { type: "string", default: "10" },
-      backend: { type: "string", default: "wasm" },
-    },
-  });
+  const values = parseOptions();
+  if (values.help) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
   const options = {
     steps: Number(values.steps),
     rounds: Number(values.rounds),
@@ -129,5 +162,7 @@ if (import.meta.main) {
     show(two);
     const ratio = best(ours) / best(two);
     console.log(`ratio ${ratio.toFixed(2)}× PyTorch on 2 threads, best rounds (target ≥ 0.25×)`);
+    for (const warning of noiseWarnings([ours, one, two])) console.log(warning);
   }
+  if (!python) { for (const warning of noiseWarnings([ours])) console.log(warning); }
 }

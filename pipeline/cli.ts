@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { COMPARE_STAGE, STAGES } from "../stages/registry.ts";
 import { auditStore } from "./audit.ts";
+import { helpRequested } from "./command_help.ts";
 import { excerpt, showPath } from "./bounded_read.ts";
 import {
   type CommandLine,
@@ -34,6 +35,11 @@ const write = (text: string) => Deno.stdout.writeSync(new TextEncoder().encode(t
 
 /** The only place that owns the terminal and the exit code. */
 async function main(argv: string[]): Promise<number> {
+  const help = helpRequested(argv);
+  if (help !== undefined) {
+    write(help + "\n");
+    return 0;
+  }
   const args = parseCommandLine(argv, STAGE_NAMES);
   const store = new ArtifactStore(args.artifacts);
   if (args.command === "trace") {

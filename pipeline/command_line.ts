@@ -4,6 +4,7 @@
  */
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { type Command, COMMANDS, usage } from "./command_help.ts";
 import { closestWord } from "./did_you_mean.ts";
 import { UserError } from "./errors.ts";
 import { checkName } from "./names.ts";
@@ -14,26 +15,6 @@ export const PROJECT_ROOT = resolve(new URL("..", import.meta.url).pathname);
 export const DEFAULT_ARTIFACTS = join(PROJECT_ROOT, "artifacts");
 /** A config file's name: `.yaml` or `.yml`, in any case (`X.YAML` is a config, not a stage). */
 export const CONFIG_FILE = /\.ya?ml$/i;
-
-export const USAGE = `usage:
-  deno task run <config.yaml>... [--force [stage]]  run every stage, reusing cached ones
-  deno task report <config.yaml>...                 render reports from cached artifacts only
-  deno task compare <config.yaml>... [--name n]     cached runs side by side: table and figures
-  deno task status <config.yaml>...                 each stage: cached, or stale and why
-  deno task verify <config.yaml>... [stage]         re-run stages and compare with the cache
-  deno task verify --check-hashes [config.yaml...]  rehash stored entries, reports, checkpoints
-  deno task gc [--dry-run] [config.yaml...]         remove what no config or report reaches
-  deno task trace <figure file>                     print a figure's lineage
-options:
-  --artifacts <dir>   artifact store (default: artifacts/ in the project)
-  --reports <dir>     where reports are copied (default: reports/ in the project)
-  --name <name>       compare: the report folder's name (default: comparison)
-  --dry-run           gc: list what would be removed, remove nothing
-  --seeds 0,1,2       every config once per seed (runs named <config>-seed<N>); compare
-                      then adds each config's mean ± sd over its seeds`;
-
-export const COMMANDS = ["run", "report", "status", "verify", "trace", "compare", "gc"] as const;
-type Command = (typeof COMMANDS)[number];
 
 const OPTIONS = {
   artifacts: { type: "string" },
@@ -68,10 +49,10 @@ export function parseCommandLine(argv: string[], stageNames: string[]) {
   if (!COMMANDS.includes(command as Command)) {
     const guess = command ? closestWord(command, [...COMMANDS]) : undefined;
     if (guess) throw new UserError(`unknown command "${command}": did you mean "${guess}"?`);
-    throw new UserError(USAGE);
+    throw new UserError(usage());
   }
   const force = takeForce(command as Command, rest, stageNames);
-  const { values, positionals } = parseOptions(rest);
+  const { values, positionals } = parseOptions(command as Command, rest);
   for (const given of Object.keys(values) as Option[]) {
     if (
       given !== "artifacts" && given !== "reports" &&
@@ -83,7 +64,8 @@ export function parseCommandLine(argv: string[], stageNames: string[]) {
   // gc and verify --check-hashes work on the whole store when no config is named.
   const wholeStore = command === "gc" || (command === "verify" && values["check-hashes"]);
   if (positionals.length === 0 && !wholeStore) {
-    throw new UserError(`missing ${command === "trace" ? "figure" : "config"} file\n${USAGE}`);
+    const what = command === "trace" ? "a figure file" : "a config file";
+    throw new UserError(`${command} needs ${what}; see \`deno task ${command} --help\``);
   }
   // `verify <config>... [stage]`: a last positional that is not a YAML file names a stage.
   const last = positionals.at(-1)!;
@@ -171,17 +153,19 @@ const optionsOf = (command: Command) => {
 };
 
 /** node:util parseArgs, its TypeErrors turned into one line with a "did you mean". */
-function parseOptions(args: string[]) {
+function parseOptions(command: Command, args: string[]) {
   try {
     return parseArgs({ args, allowPositionals: true, options: OPTIONS });
   } catch (error) {
     const message = String((error as Error).message);
     const option = message.match(/'(-{1,2}[^' ]+)/)?.[1];
     if (/^Unknown option/.test(message)) {
-      const known = Object.keys(OPTIONS).map((o) => `--${o}`).concat("--force");
-      const guess = option ? closestWord(option, known) : undefined;
-      const hint = guess ? `did you mean ${guess}?` : `options are ${known.join(", ")}`;
-      throw new UserError(`unknown option ${option}; ${hint}`);
+      const own = [...COMMAND_OPTIONS[command], "artifacts", "reports"].map((o) => `--${o}`);
+      const guess = option ? closestWord(option, own) : undefined;
+      const hint = guess
+        ? `did you mean ${guess}?`
+        : `${command} takes ${own.join(", ")}; see \`deno task ${command} --help\``;
+      throw new UserError(`${command}: unknown option ${option}; ${hint}`);
     }
     // A missing value, or one that starts with "-" (`--seeds -1`).
     const name = message.match(/'(--[a-z-]+)/)?.[1] ?? option ?? "an option";

@@ -14,6 +14,7 @@ import { excerpt, formatSize, KiB, readBoundedFile, showPath } from "./bounded_r
 import { configSchema, knownLabels, type ResolvedConfig } from "./config_schema.ts";
 import { UserError } from "./errors.ts";
 import { nameProblem } from "./names.ts";
+import { configPathFix } from "./config_suggestion.ts";
 import { closestWord } from "./did_you_mean.ts";
 import { type DataShape, memoryProblem } from "./limits.ts";
 
@@ -165,13 +166,23 @@ async function readChain(
   return deepMerge(base, values);
 }
 
+/** The fix for a config named on the command line: a "did you mean" only when it is missing. */
+function configFixFor(path: string): string {
+  try {
+    Deno.statSync(path);
+    return "check the config path";
+  } catch {
+    return configPathFix(path);
+  }
+}
+
 /** Read, decode and parse one config file under CONFIG_LIMITS; `referrer` is "file:line". */
 async function readYaml(path: string, referrer?: string): Promise<ConfigFile> {
   const bytes = await readBoundedFile(path, {
     maxBytes: CONFIG_LIMITS.maxBytes,
     what: "config",
     ...(referrer ? { yamlPath: "extends", referrer } : {}),
-    fix: referrer ? "fix the extends path" : "check the config path",
+    fix: referrer ? "fix the extends path" : configFixFor(path),
   });
   const shown = showPath(path);
   let text: string;

@@ -7,9 +7,10 @@
  *   folder, every config of each `extends` chain and each config's data files (and, for
  *   a symbolic link, the file it points to);
  * - write: the store and the reports folder, nothing else;
- * - run: this Deno binary (`deno info` lists each stage's imports for its key), and `cat`
+ * - run: this Deno binary (`deno info` lists each stage's imports for its key), `cat`
  *   and `readlink` by absolute path, which read /proc for lock records (Deno asks for
- *   --allow-all before it reads /proc itself; see proc_files.ts);
+ *   --allow-all before it reads /proc itself; see proc_files.ts), and git, which says the
+ *   project's commit for the manifests (project_version.ts);
  * - env: the two variables the `yaml` package reads; sys: the host name (lock records),
  *   the memory size (the memory check of a config), and the CPU and network-interface
  *   lists that `@resvg/resvg-js` reads (through Node's process report) to pick its build;
@@ -23,11 +24,13 @@
  */
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { STAGES } from "../stages/registry.ts";
+import { helpRequested } from "./command_help.ts";
 import { type CommandLine, CONFIG_FILE, parseCommandLine, PROJECT_ROOT } from "./command_line.ts";
 import { loadConfigWithFiles } from "./config.ts";
 import { UserError } from "./errors.ts";
 import { exitWith } from "./exit_with.ts";
 import { PROC_READERS } from "./proc_files.ts";
+import { GIT_PATHS } from "./project_version.ts";
 
 /** Environment variables libraries read at import (`yaml`: LOG_TOKENS, LOG_STREAM). */
 const ENV_READ = ["LOG_TOKENS", "LOG_STREAM"];
@@ -65,9 +68,9 @@ function withTarget(path: string): string[] {
   }
 }
 
-/** The /proc readers of proc_files.ts that exist here, by absolute path. */
+/** The /proc readers of proc_files.ts and git (the project's version) that exist here. */
 function procReaders(): string[] {
-  return [...PROC_READERS.cat, ...PROC_READERS.readlink].filter((path) => {
+  return [...PROC_READERS.cat, ...PROC_READERS.readlink, ...GIT_PATHS].filter((path) => {
     try {
       return Deno.statSync(path).isFile;
     } catch {
@@ -177,6 +180,11 @@ function userFolder(): string | undefined {
 }
 
 async function main(given: string[]): Promise<number> {
+  const help = helpRequested(given);
+  if (help !== undefined) {
+    console.log(help);
+    return 0;
+  }
   const argv = fromUserFolder(given, userFolder());
   const args = parseCommandLine(argv, STAGES.map((s) => s.name));
   const flags = permissionFlags(await permissionsFor(args));

@@ -14,6 +14,7 @@ import type { StageContext, StageSpec } from "./stage.ts";
 import { type ArtifactStore, type KeyInputs, type Manifest } from "./store.ts";
 import { formatBytes, formatDuration } from "./units.ts";
 import { stageState } from "./staleness.ts";
+import { projectVersion } from "./project_version.ts";
 
 /** A stage with its key worked out: everything needed to look it up or run it. */
 export interface PlannedStage {
@@ -356,6 +357,7 @@ export async function execute(
       endedAt: endedAt.toISOString(),
       durationMs: endedAt.getTime() - startedAt.getTime(),
       runInfo,
+      project: projectVersion(),
     };
     if (!publish) return { ...manifest, files: await store.hashFiles(outDir) };
     const published = await store.publish(outDir, manifest);

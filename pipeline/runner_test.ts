@@ -18,6 +18,7 @@ import {
 import { tempDir } from "./stage_testing.ts";
 import { UserError } from "./errors.ts";
 import { sha256 } from "./hash.ts";
+import { projectVersion } from "./project_version.ts";
 
 /**
  * A throwaway project with two stages: `first` imports helper_first.ts, `second` imports
@@ -252,6 +253,9 @@ Deno.test("a second run is all cache hits and writes nothing", async () => {
   const manifest = JSON.parse(await Deno.readTextFile(join(results[1].dir, "manifest.json")));
   assertEquals(Object.keys(manifest.files), ["nested/out.txt"]);
   assertEquals(manifest.keyInputs.inputs, { first: plan[0].key });
+  // The project's version is recorded for readers, and is not a key input.
+  assertEquals(manifest.project, projectVersion());
+  assert_(!("project" in manifest.keyInputs), "the commit must not re-key anything");
 
   const before = await snapshot(env.store.root);
   project.lines.length = 0;

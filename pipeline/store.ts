@@ -12,6 +12,7 @@ import { UserError } from "./errors.ts";
 import { SAFE_NAME } from "./names.ts";
 import { type FileRecord, recordedFilesProblem } from "./recorded_files.ts";
 import type { CodeFingerprint } from "./fingerprint.ts";
+import type { ProjectVersion } from "./project_version.ts";
 import { describeDiskError, isReadOnly } from "./disk_errors.ts";
 import {
   identityFromTag,
@@ -50,6 +51,8 @@ export interface Manifest {
   durationMs: number;
   /** Facts about the run that are not results (timings): kept out of the files. */
   runInfo: Record<string, unknown>;
+  /** The project's git commit and whether its tree was dirty (absent in older entries). */
+  project?: ProjectVersion;
   files: Record<string, FileRecord>;
 }
 

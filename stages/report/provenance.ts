@@ -2,6 +2,7 @@
  * Where each figure came from, read from the upstream manifests: the keys of the stage
  * that made its data and of every stage upstream of it, and the runtime each one ran on.
  */
+import type { ProjectVersion } from "../../pipeline/project_version.ts";
 import type { Manifest } from "../../pipeline/store.ts";
 import type { Provenance } from "./figure.ts";
 
@@ -38,6 +39,8 @@ export interface StageVersions {
   tfjs: string | null;
   /** The tfjs backend the stage was keyed on (null: its numbers do not depend on one). */
   backend: string | null;
+  /** The project's commit the stage ran from, and whether the tree was dirty. */
+  project: string;
 }
 
 /** The runtime each upstream stage ran on, in lineage order. */
@@ -55,6 +58,15 @@ export function stageVersions(
       deno: manifest?.keyInputs.runtime.deno ?? "unknown",
       tfjs: tfjs?.split("@").at(-1) ?? null,
       backend: typeof params?.backend === "string" ? params.backend : null,
+      project: describeVersion(manifest?.project),
     };
   });
+}
+
+/** `3f9a2c1d04ab`, `3f9a2c1d04ab (uncommitted changes)`, or `unknown`. */
+export function describeVersion(version: ProjectVersion | undefined): string {
+  if (!version?.commit) return "unknown";
+  const short = version.commit.slice(0, 12);
+  if (version.dirty === null) return `${short} (changes unknown)`;
+  return version.dirty ? `${short} (uncommitted changes)` : short;
 }

@@ -249,13 +249,14 @@ export function csvTable(rows: Row[]): Table {
   };
 }
 
-/** Every stage the report's figures came from: its full key and its runtime. */
+/** Every stage the report's figures came from: its full key, the project commit and runtime. */
 export function versionsTable(versions: StageVersions[]): Table {
   return {
-    columns: ["stage", "key", "Deno", "tfjs-core", "backend"],
+    columns: ["stage", "key", "project commit", "Deno", "tfjs-core", "backend"],
     rows: versions.map((v) => [
       v.stage,
       { text: v.key, code: true },
+      v.project,
       v.deno,
       v.tfjs ?? "—",
       v.backend ?? "—",

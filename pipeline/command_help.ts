@@ -1,0 +1,181 @@
+/**
+ * What each command does and takes, in one place: the top-level usage, `deno task <command>
+ * --help`, and the list of options an unknown flag is matched against all come from here.
+ */
+
+/** An option a command takes: its flag (with the value it wants) and what it does. */
+interface OptionHelp {
+  flag: string;
+  says: string;
+}
+
+interface CommandHelp {
+  /** The arguments after `deno task <command>`. */
+  synopsis: string;
+  /** One line, for the top-level usage. */
+  summary: string;
+  /** What a researcher needs to know beyond the summary. */
+  details: string[];
+  options: OptionHelp[];
+  examples: string[];
+}
+
+const SEEDS: OptionHelp = {
+  flag: "--seeds 0,1,2",
+  says: "every config once per seed (runs named <config>-seed<N>)",
+};
+const FORCE_ALL: OptionHelp = {
+  flag: "--force [stage]",
+  says: "re-run every stage, or only the one named, even when cached",
+};
+
+/** Options every command takes. */
+export const COMMON_OPTIONS: OptionHelp[] = [
+  { flag: "--artifacts <dir>", says: "the artifact store (default: artifacts/ in the project)" },
+  {
+    flag: "--reports <dir>",
+    says: "where reports are published (default: reports/ in the project)",
+  },
+  { flag: "--help, -h", says: "this help" },
+];
+
+export const HELP = {
+  run: {
+    synopsis: "<config.yaml>... [--force [stage]] [--seeds 0,1,2]",
+    summary: "run every stage of the configs, reusing cached ones; publish each report",
+    details: [
+      "Stages: prepare (the data split), classify (CVAEs: the classifier their metrics use),",
+      "train, evaluate, report. A stage whose key (params, inputs, code, runtime) is in the",
+      "store is reused; the report is published to <reports>/<config name>/index.html.",
+      "An interrupted training run resumes from its last whole epoch.",
+    ],
+    options: [FORCE_ALL, SEEDS],
+    examples: [
+      "deno task run configs/cvae.yaml",
+      "deno task run configs/ablations/*.yaml",
+      "deno task run configs/vae.yaml --force evaluate",
+    ],
+  },
+  report: {
+    synopsis: "<config.yaml>... [--force] [--seeds 0,1,2]",
+    summary: "render reports from cached artifacts only (never trains)",
+    details: [
+      "Every stage before the report must be in the store; if one is not, the error names",
+      "the command that makes it.",
+    ],
+    options: [{ flag: "--force", says: "render the report again even if it is cached" }, SEEDS],
+    examples: ["deno task report configs/cvae.yaml"],
+  },
+  compare: {
+    synopsis: "<config.yaml>... [--name <name>] [--force] [--seeds 0,1,2]",
+    summary: "cached runs side by side: a table and figures in <reports>/<name>/",
+    details: [
+      "Reads the runs from the store (run them first). With --seeds, each config's row is",
+      "its mean ± sd over the seeds.",
+    ],
+    options: [
+      { flag: "--name <name>", says: "the report folder's name (default: comparison)" },
+      { flag: "--force", says: "render the comparison again even if it is cached" },
+      SEEDS,
+    ],
+    examples: ["deno task compare configs/ablations/*.yaml --name loss-balance"],
+  },
+  status: {
+    synopsis: "<config.yaml>... [--seeds 0,1,2]",
+    summary: "each stage of the configs: cached, or stale and why",
+    details: ["Exit status 1 when a stored entry is corrupt."],
+    options: [SEEDS],
+    examples: ["deno task status configs/ablations/*.yaml"],
+  },
+  verify: {
+    synopsis: "<config.yaml>... [stage] | --check-hashes [config.yaml...]",
+    summary: "re-run stages and compare their bytes with the store",
+    details: [
+      "Without a stage, every stage of the configs is re-run in a scratch store and",
+      "compared byte for byte. --check-hashes re-hashes stored entries, published reports",
+      "and checkpoints without running anything (the whole store when no config is named).",
+    ],
+    options: [
+      { flag: "--check-hashes", says: "rehash what is stored instead of re-running" },
+      SEEDS,
+    ],
+    examples: ["deno task verify configs/vae.yaml train", "deno task verify --check-hashes"],
+  },
+  gc: {
+    synopsis: "[--dry-run] [config.yaml...]",
+    summary: "remove what no given config nor published report reaches",
+    details: [
+      "Keeps every entry the named configs' plans reach, everything a published report",
+      "traces to, and whatever a live run holds.",
+    ],
+    options: [{ flag: "--dry-run", says: "list what would be removed, remove nothing" }, SEEDS],
+    examples: ["deno task gc --dry-run configs/*.yaml"],
+  },
+  trace: {
+    synopsis: "<figure file>",
+    summary: "print a figure's lineage: report, evaluate, train, prepare, with keys",
+    details: [
+      "Accepts a figure's .svg, .png, .csv or .vl.json from a report folder. Exit status 1",
+      "when the figure was edited or a stage of its lineage is missing or corrupt.",
+    ],
+    options: [],
+    examples: ["deno task trace reports/cvae/figures/latent.svg"],
+  },
+} satisfies Record<string, CommandHelp>;
+
+export type Command = keyof typeof HELP;
+export const COMMANDS = Object.keys(HELP) as Command[];
+
+/** The top-level usage: every command with one line, then the common options. */
+export function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.length));
+  return [
+    "usage: deno task <command> [arguments] [options]",
+    "",
+    "commands:",
+    ...COMMANDS.map((c) => `  ${c.padEnd(width)}  ${HELP[c].summary}`),
+    "",
+    "options of every command:",
+    ...optionLines(COMMON_OPTIONS),
+    "",
+    "`deno task <command> --help` says more; `deno task` lists every task.",
+  ].join("\n");
+}
+
+/** `deno task <command> --help`. */
+export function commandHelp(command: Command): string {
+  const help: CommandHelp = HELP[command];
+  return [
+    `usage: deno task ${command} ${help.synopsis}`,
+    "",
+    help.summary[0].toUpperCase() + help.summary.slice(1) + ".",
+    ...help.details,
+    "",
+    "options:",
+    ...optionLines([...help.options, ...COMMON_OPTIONS]),
+    "",
+    "examples:",
+    ...help.examples.map((e) => `  ${e}`),
+  ].join("\n");
+}
+
+function optionLines(options: OptionHelp[]): string[] {
+  const width = Math.max(...options.map((o) => o.flag.length));
+  return options.map((o) => `  ${o.flag.padEnd(width)}  ${o.says}`);
+}
+
+/**
+ * The help a command line asks for, or undefined: no command, `help [command]`, or `--help`
+ * / `-h` anywhere (before `--`). An unknown command's help is the top-level usage.
+ */
+export function helpRequested(argv: string[]): string | undefined {
+  const [first, ...rest] = argv;
+  const end = rest.indexOf("--");
+  const words = end < 0 ? rest : rest.slice(0, end);
+  const asks = (w: string) => w === "--help" || w === "-h";
+  const isCommand = (w: string | undefined): w is Command => COMMANDS.includes(w as Command);
+  if (first === undefined || asks(first)) return usage();
+  if (first === "help") return isCommand(rest[0]) ? commandHelp(rest[0]) : usage();
+  if (!words.some(asks)) return undefined;
+  return isCommand(first) ? commandHelp(first) : usage();
+}

@@ -165,9 +165,12 @@ Deno.test("report: metrics with units, versions from the manifests, the resolved
         "2 of 3",
         "96.3",
         // Versions, read from the upstream manifests.
-        `<td>train</td><td><code>${fixtureKey("train")}</code></td><td>2.9.6</td>` +
+        // Fixture manifests predate the project version: "unknown", never a made-up commit.
+        `<td>train</td><td><code>${fixtureKey("train")}</code></td><td>unknown</td>` +
+        "<td>2.9.6</td>" +
         "<td>4.22.0</td><td>wasm</td>",
-        `<td>prepare</td><td><code>${fixtureKey("prepare")}</code></td><td>2.9.6</td>` +
+        `<td>prepare</td><td><code>${fixtureKey("prepare")}</code></td><td>unknown</td>` +
+        "<td>2.9.6</td>" +
         "<td>—</td><td>—</td>",
         // The resolved config, as YAML.
         "name: fixture-cvae-prior",

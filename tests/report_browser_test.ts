@@ -3,17 +3,23 @@
  * DevTools protocol (Deno's own WebSocket, no puppeteer): every figure drawn at a real
  * size, every image decoded, no console error, and no request that is not a local file.
  * The report is built from fixtures, so this runs in seconds without a trained model.
- * Set REPORT_BROWSER_KEEP=1 to keep the report and its full-page screenshot.png.
+ * The browser is CHROMIUM or the first Chromium/Chrome on PATH (tests/browser_locate.ts); with
+ * none the tests are skipped with one line saying why, unless REQUIRE_BROWSER=1 (CI) fails them.
+ * REPORT_SCREENSHOTS=<dir> saves a full-page screenshot of each page there (report.png,
+ * comparison.png); REPORT_BROWSER_KEEP=1 keeps each page with its screenshot in the temp dir.
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { tempDir, testContext } from "../pipeline/stage_testing.ts";
 import { assert_, assertEquals } from "../pipeline/test_assert.ts";
 import { report } from "../stages/report.ts";
 import { compare } from "../stages/compare.ts";
 import { compareContext, writeFixtures } from "../stages/report/test_fixtures.ts";
+import { browserTestPlanFromEnv } from "./browser_locate.ts";
 
-const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
+const BROWSER = browserTestPlanFromEnv();
+// One line for the whole module, not one per test: why they are skipped and how to run them.
+if (BROWSER.kind === "skip") console.log(BROWSER.message);
 const FLAGS = [
   "--headless",
   "--no-sandbox",
@@ -82,13 +88,11 @@ class Cdp {
 }
 
 /** Chromium on a fresh profile; resolves with the DevTools port it printed on stderr. */
-async function launch(profile: string): Promise<{ process: Deno.ChildProcess; port: number }> {
-  try {
-    await Deno.stat(CHROMIUM);
-  } catch {
-    throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (or set CHROMIUM)`);
-  }
-  const process = new Deno.Command(CHROMIUM, {
+async function launch(
+  browser: string,
+  profile: string,
+): Promise<{ process: Deno.ChildProcess; port: number }> {
+  const process = new Deno.Command(browser, {
     args: [...FLAGS, `--user-data-dir=${profile}`, "about:blank"],
     stdout: "null",
     stderr: "piped",
@@ -137,9 +141,9 @@ async function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   }
 }
 
-/** Open `page` and return what the checks need, saving a full-page screenshot. */
-async function inspect(page: string, screenshot: string, profile: string) {
-  const { process, port } = await withTimeout(launch(profile), "chromium start");
+/** Open `page` in `browser` and return what the checks need, saving a full-page screenshot. */
+async function inspect(browser: string, page: string, screenshot: string, profile: string) {
+  const { process, port } = await withTimeout(launch(browser, profile), "chromium start");
   let cdp: Cdp | undefined;
   try {
     const targets: Json[] = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
@@ -175,18 +179,30 @@ async function inspect(page: string, screenshot: string, profile: string) {
   }
 }
 
+/** Keep a copy of the screenshot in REPORT_SCREENSHOTS, if set (CI shows each page this way). */
+async function publishScreenshot(screenshot: string, name: string): Promise<void> {
+  const dir = Deno.env.get("REPORT_SCREENSHOTS");
+  if (!dir) return;
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.copyFile(screenshot, resolve(dir, `${name}.png`));
+}
+
 /**
  * Open the page, check that every figure is drawn at a real size, with its full key on hover,
  * that no request left the file system and that nothing was logged as an error or warning.
+ * The screenshot is published before the checks, so a failing page can be looked at too.
  */
 async function checkPage(
+  browser: string,
+  name: string,
   page: string,
   root: string,
   ids: string[],
   caption: (id: string) => string,
 ): Promise<void> {
-  const screenshot = join(root, `${ids.length}-figures.png`);
-  const { figures, events } = await inspect(page, screenshot, join(root, "profile"));
+  const screenshot = join(root, `${name}.png`);
+  const { figures, events } = await inspect(browser, page, screenshot, join(root, "profile"));
+  await publishScreenshot(screenshot, name);
   assertEquals(figures.map((f: Json) => f.id), ids);
   for (const f of figures) {
     assert_(f.width > 100 && f.height > 100, `${f.id} is drawn ${f.width}×${f.height}`);
@@ -224,7 +240,23 @@ async function inTempDir(prefix: string, fn: (root: string) => Promise<void>): P
   }
 }
 
-Deno.test("report in headless Chromium: every figure drawn, offline, no errors", async () => {
+/**
+ * A browser test: run with the browser found, ignored when there is none (the module printed
+ * why), or failing with the reason when REQUIRE_BROWSER is set or CHROMIUM is unusable.
+ */
+function browserTest(name: string, fn: (browser: string) => Promise<void>): void {
+  Deno.test({
+    name,
+    ignore: BROWSER.kind === "skip",
+    fn: () => {
+      if (BROWSER.kind !== "run") throw new Error(BROWSER.message);
+      return fn(BROWSER.executable);
+    },
+  });
+}
+
+/** The single-run report, built from fixtures, as a reader opens it. */
+async function checkReport(browser: string): Promise<void> {
   await inTempDir("report-browser-", async (root) => {
     const fixture = await writeFixtures(join(root, "inputs"));
     const ctx = await testContext({ config: fixture.config }, { ...fixture, dir: root });
@@ -240,11 +272,13 @@ Deno.test("report in headless Chromium: every figure drawn, offline, no errors",
       "class_samples",
       "traversal",
     ];
-    await checkPage(join(ctx.outDir, "index.html"), root, ids, () => fixture.inputKeys.prepare);
+    const page = join(ctx.outDir, "index.html");
+    await checkPage(browser, "report", page, root, ids, () => fixture.inputKeys.prepare);
   });
-});
+}
 
-Deno.test("comparison in headless Chromium: every figure drawn, offline, no errors", async () => {
+/** The comparison page of three fixture runs. */
+async function checkComparison(browser: string): Promise<void> {
   await inTempDir("compare-browser-", async (root) => {
     const ctx = await compareContext(root, { vae: { kind: "vae" }, cvae: {}, ae: { kind: "ae" } });
     await compare(ctx);
@@ -258,6 +292,12 @@ Deno.test("comparison in headless Chromium: every figure drawn, offline, no erro
     // The caption's first key is the first run's, of the stage the figure's data came from.
     const first = (id: string) =>
       ctx.inputKeys[["elbo_curves", "log_var_curves"].includes(id) ? "train:vae" : "evaluate:vae"];
-    await checkPage(join(ctx.outDir, "index.html"), root, ids, first);
+    await checkPage(browser, "comparison", join(ctx.outDir, "index.html"), root, ids, first);
   });
-});
+}
+
+browserTest("report in headless Chromium: every figure drawn, offline, no errors", checkReport);
+browserTest(
+  "comparison in headless Chromium: every figure drawn, offline, no errors",
+  checkComparison,
+);

@@ -1,5 +1,7 @@
 import { join } from "node:path";
 import { COMPARE_STAGE, STAGES } from "../stages/registry.ts";
+import { readComparisonBrief } from "../stages/report/comparison_brief.ts";
+import { renderPlainText } from "../stages/report/plain_text.ts";
 import { auditStore } from "./audit.ts";
 import { helpRequested } from "./command_help.ts";
 import { excerpt, showPath } from "./bounded_read.ts";
@@ -19,7 +21,7 @@ import { interruptExitCode, interruptMessage } from "./interrupt.ts";
 import { collectGarbage, reachable, reportRoots } from "./gc.ts";
 import { lockHeld, releaseHeld } from "./lock.ts";
 import { leasedEntries } from "./run_lease.ts";
-import { silentProgress, terminalProgress } from "./progress.ts";
+import { lineProgress, terminalProgress } from "./progress_display.ts";
 import { checkPublishable, publishReport } from "./report_copy.ts";
 import { type PlannedStage, planStages, type RunEnv, runPlan } from "./runner.ts";
 import { stageState } from "./staleness.ts";
@@ -61,8 +63,10 @@ async function main(argv: string[]): Promise<number> {
     return await checkHashes(configs, store, graph, args.reports);
   }
   let failed = 0;
-  for (const run of configs) {
+  for (const [i, run] of configs.entries()) {
     const { path, config } = run;
+    // Several runs: a header says which one the stage lines below it are about.
+    if (configs.length > 1) write(`${i > 0 ? "\n" : ""}${runHeader(run)}\n`);
     const env = runEnv(store, graph, path, runCommandFor(run, args.artifacts));
     const plan = await planStages(config, STAGES, env);
     switch (args.command) {
@@ -148,6 +152,24 @@ function shellWord(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
+/**
+ * `── configs/ablations/beta-4.yaml (beta-4) ──`, with the seed under --seeds. A header
+ * rather than a prefix on every line: the stage lines keep their columns and their width.
+ */
+function runHeader({ path, config, group }: ConfigRun): string {
+  const seed = group === undefined ? "" : `, seed ${config.seed}`;
+  return `── ${showPath(path)}${seed} (${config.name}) ──`;
+}
+
+/** The terminal's width now: asked at every draw, so a resized window is followed. */
+function terminalColumns(): number {
+  try {
+    return Deno.consoleSize().columns;
+  } catch {
+    return 80; // stdout is a terminal but its size cannot be read: the classic width
+  }
+}
+
 function runEnv(
   store: ArtifactStore,
   graph: RunEnv["graph"],
@@ -163,7 +185,8 @@ function runEnv(
     runCommand,
     status: (line) => write(line + "\n"),
     log: (line) => write((isTerminal ? "\r\x1b[2K" : "") + line + "\n"),
-    progress: isTerminal ? terminalProgress(write, Deno.consoleSize().columns) : silentProgress,
+    // A pipe or a log file gets whole lines only: no carriage returns, no redraws.
+    progress: isTerminal ? terminalProgress(write, terminalColumns) : lineProgress(write),
   };
 }
 
@@ -179,9 +202,19 @@ async function compare(
   // `--force` re-renders the comparison itself; the runs it reads are never re-run here.
   const forced = args.force === "all";
   const { dir } = await runComparison(configs, STAGES, COMPARE_STAGE, envFor, forced);
-  write("\n" + await Deno.readTextFile(join(dir, "comparison.md")) + "\n");
+  write("\n" + await comparisonText(dir) + "\n");
   await publish(dir, args.reports, args.name ?? "comparison", "compare ");
   return 0;
+}
+
+/**
+ * The comparison's table and notes as the output can show them: aligned plain text fitted
+ * to a terminal, the Markdown (parseable, pasteable) anywhere else.
+ */
+async function comparisonText(dir: string): Promise<string> {
+  const brief = Deno.stdout.isTerminal() ? await readComparisonBrief(dir) : undefined;
+  if (brief) return renderPlainText(brief, terminalColumns());
+  return await Deno.readTextFile(join(dir, "comparison.md"));
 }
 
 /** Copy a report artifact to reports/<name>/ and say where it is (and what was kept aside). */

@@ -12,7 +12,13 @@ export async function exitWith(main: () => Promise<number>): Promise<never> {
     // The reader went away (`… | head`): stop quietly, as a killed-by-SIGPIPE tool does.
     if (error instanceof Deno.errors.BrokenPipe) Deno.exit(141);
     if (!(error instanceof UserError)) throw error;
+    clearProgressLine();
     console.error(`error: ${error.message}`);
     Deno.exit(1);
   }
+}
+
+/** A progress bar may be half drawn on the terminal: clear its line so the error has its own. */
+function clearProgressLine(): void {
+  if (Deno.stdout.isTerminal()) Deno.stdout.writeSync(new TextEncoder().encode("\r\x1b[2K"));
 }

@@ -1,4 +1,8 @@
-import { formatDuration } from "./units.ts";
+/**
+ * What a stage is handed to show its progress (StageContext.progress). Stages import this
+ * file, so its hash joins their keys; how progress is drawn lives in progress_display.ts,
+ * which no stage imports, so redrawing the bar never invalidates an artifact.
+ */
 
 /** A progress indicator for one long loop; `done` prints the final state. */
 export interface Progress {
@@ -7,45 +11,17 @@ export interface Progress {
   done(info?: string): void;
 }
 
-/** A progress indicator that shows nothing: for tests and for output that is not a terminal. */
-export const silentProgress = (): Progress => ({ tick() {}, done() {} });
-
-/**
- * A one-line bar redrawn in place: `train  ████████░░░░  412/1000  41%  ETA 1 min 02 s  loss 143.2`.
- * The ETA extrapolates the mean time per step so far. Redraws at most 10 times a second,
- * so a fast loop does not spend its time printing.
- */
-export function terminalProgress(
-  write: (text: string) => void,
-  columns = 100,
-  now: () => number = () => performance.now(),
-): (label: string, total: number) => Progress {
-  return (label, total) => {
-    const start = now();
-    let step = 0;
-    let lastDraw = -Infinity;
-    const draw = (info = "", final = false) => {
-      const elapsed = now() - start;
-      const fraction = total > 0 ? Math.min(1, step / total) : 1;
-      const eta = step > 0 && !final ? formatDuration((elapsed / step) * (total - step)) : "";
-      const timing = final ? `in ${formatDuration(elapsed)}` : `ETA ${eta || "…"}`;
-      const text = `${label}  ${step}/${total}  ${Math.round(fraction * 100)}%  ${timing}  ${info}`;
-      const width = Math.max(10, Math.min(30, columns - text.length - 3));
-      const filled = Math.round(fraction * width);
-      const bar = "█".repeat(filled) + "░".repeat(width - filled);
-      write(`\r\x1b[2K${bar}  ${text}`.slice(0, columns + 10) + (final ? "\n" : ""));
-    };
-    return {
-      tick(next, info) {
-        step = next ?? step + 1;
-        if (now() - lastDraw < 100 && step < total) return;
-        lastDraw = now();
-        draw(info);
-      },
-      done(info) {
-        step = total;
-        draw(info, true);
-      },
-    };
-  };
+export interface ProgressOptions {
+  /**
+   * The steps are a few named phases of unequal length (`load`, `IW bound`, …): the time
+   * per step so far predicts nothing, so the elapsed time is shown instead of an ETA, and
+   * every step is drawn (there are few, and each names what is running now).
+   */
+  phases?: boolean;
 }
+
+/** Start a progress indicator for `total` steps of a long loop (StageContext.progress). */
+export type StartProgress = (label: string, total: number, options?: ProgressOptions) => Progress;
+
+/** A progress indicator that shows nothing: for tests, and where nothing should show. */
+export const silentProgress = (): Progress => ({ tick() {}, done() {} });

@@ -9,7 +9,7 @@ import { hashValue } from "./hash.ts";
 import { noteResumePoint } from "./interrupt.ts";
 import { withLock } from "./lock.ts";
 import { RunLease } from "./run_lease.ts";
-import type { Progress } from "./progress.ts";
+import type { StartProgress } from "./progress.ts";
 import type { StageContext, StageSpec } from "./stage.ts";
 import { type ArtifactStore, type KeyInputs, type Manifest } from "./store.ts";
 import { formatBytes, formatDuration } from "./units.ts";
@@ -46,7 +46,7 @@ export interface RunEnv {
   status: (line: string) => void;
   /** Free-form lines from the stages. */
   log: (line: string) => void;
-  progress: (label: string, total: number) => Progress;
+  progress: StartProgress;
   /** Deno's version unless a test pretends otherwise. */
   denoVersion?: string;
   /**

@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from "./config_schema.ts";
 import type { ResumePoint } from "./interrupt.ts";
-import type { Progress } from "./progress.ts";
+import type { StartProgress } from "./progress.ts";
 
 /** What the runner hands a stage: everything it may read, and the one place it may write. */
 export interface StageContext<P = unknown> {
@@ -26,8 +26,11 @@ export interface StageContext<P = unknown> {
    * the manifest's `runInfo`, so the artifact's files stay byte-identical across runs.
    */
   record: (name: string, value: unknown) => void;
-  /** Start a progress indicator for `total` steps of a long loop. */
-  progress: (label: string, total: number) => Progress;
+  /**
+   * Start a progress indicator for `total` steps of a long loop, or of a stage's few named
+   * phases (`{ phases: true }`). It only shows: nothing it is told reaches the artifact.
+   */
+  progress: StartProgress;
   /**
    * Say where this stage would resume if interrupted now (`after epoch 3 of 30`), or give a
    * function that reads it from the checkpoint in `workDir` when asked; the CLI prints it on

@@ -63,11 +63,15 @@ export const classify: StageFn<ClassifyStageParams> = async (ctx) => {
     epsilon: 1e-7,
   });
   const trainLoss: number[] = [];
+  const stepsPerEpoch = Math.ceil(train.labels.length / opts.batchSize);
+  const bar = ctx.progress("classify", opts.epochs * stepsPerEpoch);
   try {
     for (let epoch = 0; epoch < opts.epochs; epoch++) {
-      trainLoss.push(fitEpoch(net, adam, train, card.classes, opts, seed, epoch));
+      const onStep = () => bar.tick(undefined, `epoch ${epoch + 1}/${opts.epochs}`);
+      trainLoss.push(fitEpoch(net, adam, train, card.classes, opts, seed, epoch, onStep));
       ctx.log(`classify epoch ${epoch + 1}/${opts.epochs}  loss ${trainLoss[epoch].toFixed(4)}`);
     }
+    bar.done();
     const truth = classIndices(test.labels, card.classes);
     const scored = accuracy(predict(net, test.images), truth, numClasses);
     const summary: ClassifierSummary = {
@@ -106,6 +110,8 @@ function fitEpoch(
   opts: ClassifierParams,
   seed: number,
   epoch: number,
+  /** Called after each step, for the progress bar. */
+  onStep: () => void,
 ): number {
   // Forked by epoch number, like training's shuffles: each epoch's order stands alone.
   const rng = new Rng(seed).fork("classifier").fork(`epoch-${epoch}`);
@@ -119,6 +125,7 @@ function fitEpoch(
     const loss = adam.minimize(() => crossEntropy(net, x, y), true, vars)!;
     total += loss.dataSync()[0] * batch.size;
     tf.dispose([x, y, loss]);
+    onStep();
   }
   return total / order.length;
 }

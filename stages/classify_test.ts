@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { join } from "node:path";
 import { configSchema } from "../pipeline/config_schema.ts";
 import { sha256 } from "../pipeline/hash.ts";
+import { recordingProgress } from "../pipeline/progress_testing.ts";
 import { testContext } from "../pipeline/stage_testing.ts";
 import { assert_, assertEquals } from "../pipeline/test_assert.ts";
 import { type ClassifierSummary, classify, type ClassifyStageParams } from "./classify.ts";
@@ -56,6 +57,18 @@ Deno.test("the saved classifier loads back and predicts the accuracy it reported
   assertEquals(tf.memory().numTensors, before);
   const right = predicted.filter((k, i) => card.classes[k] === test.labels[i]).length;
   assertEquals(right / test.labels.length, summary.testAccuracy);
+});
+
+Deno.test("classify shows a bar over every training step, one note per epoch", async () => {
+  const p = params();
+  const ctx = await testContext(p, { dir: ROOT, inputs: { prepare: await preparedDir() } });
+  const { progress, loops } = recordingProgress();
+  await classify({ ...ctx, progress });
+  const { train } = await readPrepared(await preparedDir());
+  const steps = p.classifier.epochs * Math.ceil(train.labels.length / p.classifier.batchSize);
+  assertEquals(loops.map((l) => [l.label, l.total, l.done]), [["classify", steps, true]]);
+  assertEquals(loops[0].ticks.map((t) => t.step), Array.from({ length: steps }, (_, i) => i + 1));
+  assertEquals(loops[0].ticks.at(-1)!.info, "epoch 4/4");
 });
 
 Deno.test("classify leaks no tensors", async () => {

@@ -7,7 +7,9 @@
  *
  * outDir/
  *   index.html, README.md     the comparison (same content)
- *   comparison.md, .csv       the table alone
+ *   comparison.md             the tables and their notes alone
+ *   comparison.csv            every column of those tables, one row per run
+ *   comparison.json           the tables and their notes as document blocks (for the terminal)
  *   figures/<id>.{vl.json,svg,png,csv}, images/prior_samples.{png,csv,provenance.json}
  */
 import { join } from "node:path";
@@ -18,7 +20,12 @@ import type { StageContext, StageFn } from "../pipeline/stage.ts";
 import { toCsv } from "../pipeline/table.ts";
 import { renderChart } from "./report.ts";
 import type { Skipped } from "./report/charts.ts";
-import { comparisonNotes, comparisonTable, seedSummaryTable } from "./report/comparison.ts";
+import {
+  comparisonNotes,
+  comparisonTable,
+  comparisonTables,
+  seedSummaryTable,
+} from "./report/comparison.ts";
 import { type ComparedRunData, comparisonCharts } from "./report/comparison_charts.ts";
 import { type Block, cellText, type FigureEntry, heading, table, text } from "./report/document.ts";
 import type { Provenance } from "./report/figure.ts";
@@ -26,6 +33,7 @@ import { tiles, writeGrid } from "./report/grids.ts";
 import { renderHtml } from "./report/html.ts";
 import { readJson, readRows } from "./report/inputs.ts";
 import { renderMarkdown } from "./report/markdown.ts";
+import { writeComparisonBrief } from "./report/comparison_brief.ts";
 
 export interface CompareParams {
   /**
@@ -49,9 +57,10 @@ export const compare: StageFn<CompareParams> = async (ctx) => {
   if ("skipped" in samples) skipped.push(samples);
   else figures.push(samples);
 
+  // Two tables that each fit a page; the CSV keeps every column in one.
   const summary = comparisonTable(runs);
   const overSeeds = seedSummaryTable(runs);
-  const tables = [table(summary), ...(overSeeds ? [table(overSeeds)] : [])];
+  const tables = [...comparisonTables(runs), ...(overSeeds ? [overSeeds] : [])].map(table);
   const notes = comparisonNotes(runs).map(text);
   const blocks: Block[] = [
     ...tables,
@@ -65,9 +74,10 @@ export const compare: StageFn<CompareParams> = async (ctx) => {
   const doc = { title: `Comparison: ${configNames(ctx).join(", ")}`, blocks };
   await Deno.writeTextFile(join(ctx.outDir, "index.html"), renderHtml(doc));
   await Deno.writeTextFile(join(ctx.outDir, "README.md"), renderMarkdown(doc));
-  // The table and its notes alone, for the terminal and for pasting into a paper or README.
+  // The tables and their notes alone, for the terminal and for pasting into a paper or README.
   const brief = { title: doc.title, blocks: [...tables, ...notes] };
   await Deno.writeTextFile(join(ctx.outDir, "comparison.md"), renderMarkdown(brief));
+  await writeComparisonBrief(ctx.outDir, brief);
   const rows = summary.rows.map((row) =>
     Object.fromEntries(row.map((cell, i) => [summary.columns[i], cellText(cell)]))
   );

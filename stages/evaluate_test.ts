@@ -2,7 +2,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import { join } from "node:path";
 import { configSchema } from "../pipeline/config_schema.ts";
 import { readNpy } from "../pipeline/npy.ts";
+import { recordingProgress } from "../pipeline/progress_testing.ts";
 import { Rng } from "../pipeline/rng.ts";
+import type { StageContext } from "../pipeline/stage.ts";
 import { testContext } from "../pipeline/stage_testing.ts";
 import { readCsv } from "../pipeline/table.ts";
 import { assert_, assertClose, assertEquals } from "../pipeline/test_assert.ts";
@@ -30,14 +32,18 @@ const PARAMS: EvaluateStageParams = (() => {
   return { seed: c.seed, backend: c.backend, evaluate: c.evaluate };
 })();
 
-async function runEvaluate(kind: Kind, model: Record<string, unknown> = {}): Promise<string> {
+async function runEvaluate(
+  kind: Kind,
+  model: Record<string, unknown> = {},
+  progress?: StageContext["progress"],
+): Promise<string> {
   const inputs = {
     prepare: await preparedDir(),
     train: await trainedDir(kind, model),
     classify: await classifierDir(),
   };
   const ctx = await testContext(PARAMS, { dir: ROOT, inputs, seed: SEED });
-  await evaluate(ctx);
+  await evaluate(progress ? { ...ctx, progress } : ctx);
   return ctx.outDir;
 }
 
@@ -147,7 +153,34 @@ Deno.test("evaluate scores models with a posterior: IW rises with K, MI within [
     assert_(values[0] < values[1] && values[1] < values[2], `${kind}: IW ${values}`);
     // The tightest bound beats the ELBO of the same examples.
     assert_(values[2] > test.iwExamplesElbo, `${kind}: IW ${values}, ELBO ${test.iwExamplesElbo}`);
+    // The rise is the paired difference: its mean is the difference of the means.
+    for (const row of iw) {
+      const rise = row.rise as number;
+      assertClose(rise, (row.log_likelihood as number) - test.iwExamplesElbo, 1e-9);
+      assert_((row.rise_std_error as number) > 0, `${kind}: a rise with no spread`);
+    }
   }
+});
+
+Deno.test("evaluate names each phase from the first second, with a bar for the IW loop", async () => {
+  const { progress, loops } = recordingProgress();
+  const dir = await runEvaluate("cvae-prior", {}, progress);
+  const [phases, iw] = loops;
+  assertEquals(loops.map((l) => [l.label, l.done]), [["evaluate", true], ["evaluate IW", true]]);
+  assertEquals(phases.ticks.map((t) => `${t.step} ${t.info}`), [
+    "0 load",
+    "1 test pass",
+    "2 train pass",
+    "3 importance weighting",
+    "4 mutual information",
+    "5 conditional",
+    "6 tables",
+    "7 images",
+  ]);
+  assertEquals([phases.total, phases.options], [8, { phases: true }]);
+  assertEquals(iw.ticks.length, iw.total);
+  // Progress only shows: the files are the ones a silent run writes, byte for byte.
+  assertEquals(await filesOf(dir), await filesOf(await runEvaluate("cvae-prior")));
 });
 
 Deno.test("evaluate ae: distortion at z = μ; ELBO, rate, IW and MI null with reasons", async () => {
@@ -159,7 +192,10 @@ Deno.test("evaluate ae: distortion at z = μ; ELBO, rate, IW and MI null with re
   }
   assertEquals(train.negElbo, null);
   assertClose(test.distortion, test.bceMeanZ, 1e-9); // Bernoulli: the NLL is the BCE
-  assertEquals(await Deno.readTextFile(join(dir, "iw.csv")), "k,log_likelihood,std_error\n");
+  assertEquals(
+    await Deno.readTextFile(join(dir, "iw.csv")),
+    "k,log_likelihood,std_error,rise,rise_std_error\n",
+  );
   const kl = await readCsv(join(dir, "kl_per_dim.csv"));
   assert_(kl.every((r) => r.kl === "" && typeof r.activity === "number"), "no KL, but activity");
 });

@@ -146,8 +146,12 @@ export const prepare: StageFn<PrepareParams> = async (ctx) => {
   const { seed } = ctx.params;
   const data = readableDataPaths(ctx.params.data);
   const rng = new Rng(seed);
+  // Reading a large IDX or CSV source takes seconds: say which phase is running.
+  const phases = ctx.progress("prepare", 3, { phases: true });
+  phases.tick(0, `reading ${data.source}`);
   const source = await loadSource(data, rng.fork("synthetic"));
   checkClasses(source, data.classes);
+  phases.tick(1, "splitting");
   const { train, test } = makeSplits(source, data, rng);
   checkClassCount(source, data);
   if (data.binarize === "static") {
@@ -171,12 +175,14 @@ export const prepare: StageFn<PrepareParams> = async (ctx) => {
   };
 
   // Validation is over; only now touch outDir.
+  phases.tick(2, "writing");
   const shape = (d: Dataset) => [d.labels.length, d.height, d.width];
   await writeNpy(join(ctx.outDir, "train_images.npy"), train.images, shape(train));
   await writeNpy(join(ctx.outDir, "train_labels.npy"), train.labels, [train.labels.length]);
   await writeNpy(join(ctx.outDir, "test_images.npy"), test.images, shape(test));
   await writeNpy(join(ctx.outDir, "test_labels.npy"), test.labels, [test.labels.length]);
   await Deno.writeTextFile(join(ctx.outDir, "dataset.json"), JSON.stringify(card, null, 2) + "\n");
+  phases.done();
   ctx.log(
     `${source.name}: ${train.labels.length} train, ${test.labels.length} test, ` +
       `${train.height}×${train.width}, classes ${card.classes.join(",")}`,

@@ -1,4 +1,5 @@
 import { tempDir, testContext } from "../pipeline/stage_testing.ts";
+import { recordingProgress } from "../pipeline/progress_testing.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -83,6 +84,22 @@ Deno.test("mnist by default: 8000/2000, stratified, [0, 1] float32, byte-identic
     (await filesOf(otherSeed))["test_labels.npy"],
     (await filesOf(dir))["test_labels.npy"],
   );
+});
+
+Deno.test("prepare names its phases as it goes: reading, splitting, writing", async () => {
+  const ctx = await context({ source: "synthetic" });
+  const { progress, loops } = recordingProgress();
+  await prepare({ ...ctx, progress });
+  assert.equal(loops.length, 1);
+  const [loop] = loops;
+  assert.deepEqual([loop.label, loop.total, loop.options, loop.done], ["prepare", 3, {
+    phases: true,
+  }, true]);
+  assert.deepEqual(loop.ticks, [
+    { step: 0, info: "reading synthetic" },
+    { step: 1, info: "splitting" },
+    { step: 2, info: "writing" },
+  ]);
 });
 
 Deno.test("synthetic: deterministic per seed, and the card matches the tensors", async () => {

@@ -17,13 +17,21 @@ export const DEFINITIONS = {
   mseSampledZ: "the same squared error at the sampled z of distortion",
   activeUnits: "latent dimensions with Var_x(μ_j) > 0.01 (Burda et al. 2015), see kl_per_dim.csv",
   mutualInformation: "I_q(x; z) in nats, He et al. 2019's calc_mi over miExamples seeded, " +
-    "stratified test examples: E[log q(z|x)] (closed form) − E[log q(z)], q(z) the " +
-    "log-mean-exp of the same examples' posteriors; at most logN up to noise",
-  logN: "log of miExamples: the most mutualInformation can be",
+    "stratified test examples: E[log q(z|x)] (closed form) − E[log q(z)] with one z per " +
+    "example, q(z) the mean of the same N examples' posteriors (a minibatch aggregate " +
+    "posterior, each z's own posterior weighted 1/N). So q(z_i) ≥ q(z_i|x_i)/N and the " +
+    "estimate is at most logN + (1/N) Σ_i ½(‖ε_i‖² − d), noise of mean 0 and sd √(d/2N): " +
+    "it can pass logN by that noise. Near logN it is saturated and biased low (posteriors " +
+    "that do not overlap give logN whatever I_q(x; z) of the data distribution is)",
+  logN: "log of miExamples (N): the ceiling of mutualInformation, up to the noise of one z " +
+    "per example (sd √(latentDim/2N))",
   iw: "log (1/K) Σ_k p(x|z_k) p(z_k) / q(z_k|x), z_k ~ q(z|x) (Burda et al. 2015), mean and " +
     "standard error over iwExamples seeded, stratified test examples: a lower bound on " +
-    "log p(x) (log p(x|y) for CVAEs) that tightens with K; the draws are nested (each K " +
-    "uses the first K of the largest K's draws); K = 1 is the ELBO in expectation",
+    "log p(x) (vae), or on log p(x|y) with the true label (CVAEs: p(z|y) for cvae-prior, " +
+    "q(z|x,y) and p(x|z,y) for cvae-concat), that tightens with K; the draws are nested " +
+    "(each K uses the first K of the largest K's draws); K = 1 is the ELBO in expectation; " +
+    "rise ± riseStdError: the mean of L_K(x) − ELBO(x) over the same examples, its standard " +
+    "error paired per example",
   iwExamplesElbo: "the mean ELBO (as negElbo, negated) of the iwExamples examples the IW " +
     "bound uses: its K = 1 value in expectation, the baseline its tightening is read from",
   train: "the same terms over the whole prepare train split (any validation rows included)",

@@ -101,28 +101,44 @@ export interface IwEstimate {
   logLikelihood: number;
   /** Its standard error over examples. */
   stdError: number;
+  /** Mean over examples of L_k(x) − ELBO(x): the bound's rise above the same examples' ELBO. */
+  rise?: number;
+  /**
+   * The rise's standard error, paired per example: far smaller than the levels' errors, since
+   * an example that is hard for one bound is hard for both.
+   */
+  riseStdError?: number;
 }
 
 /**
  * L_k for each k from the first k of each example's kMax draws (nested draws: the estimates
  * for different k share samples, so their differences are far less noisy than their levels).
  */
-export function iwEstimates(logW: Float64Array, kMax: number, ks: number[]): IwEstimate[] {
+export function iwEstimates(
+  logW: Float64Array,
+  kMax: number,
+  ks: number[],
+  elbo?: Float64Array,
+): IwEstimate[] {
   const n = logW.length / kMax;
+  if (elbo && elbo.length !== n) throw new RangeError(`iwEstimates: ${elbo.length} ELBOs for ${n}`);
   return ks.map((k) => {
     if (k > kMax) throw new RangeError(`iwEstimates: k = ${k} exceeds the ${kMax} draws`);
     const perExample = Float64Array.from(
       { length: n },
       (_, i) => logMeanExp(logW, i * kMax, i * kMax + k),
     );
-    return { k, logLikelihood: mean(perExample), stdError: standardError(perExample) };
+    const estimate = { k, logLikelihood: mean(perExample), stdError: standardError(perExample) };
+    if (!elbo) return estimate;
+    const rises = perExample.map((v, i) => v - elbo[i]);
+    return { ...estimate, rise: mean(rises), riseStdError: standardError(rises) };
   });
 }
 
 /**
  * The IW bound for each K in `ks` on `count` seeded, stratified test examples, and the mean
  * ELBO of those same examples (from `negElbo`, the test pass's): the subset's level differs
- * from the whole split's, so the bound's tightening is read against this.
+ * from the whole split's, so the bound's tightening is read against this, paired per example.
  */
 export function importanceWeighted(
   model: Model,
@@ -138,9 +154,10 @@ export function importanceWeighted(
   const kMax = Math.max(...ks);
   const examples = subset(test, rows);
   const logW = importanceLogWeights(model, examples, kMax, rng.fork("iw"), batchSize, progress);
+  const elbo = Float64Array.from(rows, (i) => -negElbo[i]);
   return {
     examples: rows.length,
-    elbo: -mean(rows.map((i) => negElbo[i])),
-    estimates: iwEstimates(logW, kMax, [...new Set(ks)].sort((a, b) => a - b)),
+    elbo: mean(elbo),
+    estimates: iwEstimates(logW, kMax, [...new Set(ks)].sort((a, b) => a - b), elbo),
   };
 }

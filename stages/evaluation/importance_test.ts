@@ -66,3 +66,19 @@ Deno.test("iwEstimates: log-mean-exp of each example's first k nested draws", ()
   assertClose(two.stdError, Math.abs(Math.log(2) + 5) / 2, 1e-12); // sd of 2 values / √2
   assertEquals(two.k, 2);
 });
+
+Deno.test("the rise above the ELBO is paired per example: its error ignores shared difficulty", () => {
+  // Three examples of very different difficulty, two draws each; each ELBO sits a fixed
+  // 0.5 nats below that example's K = 2 bound, except the last (0.8 below).
+  const logW = Float64Array.from([-100, -101, -200, -199, -300, -302]);
+  const bound = (a: number, b: number) => Math.log((Math.exp(a - b) + 1) / 2) + b;
+  const l2 = [bound(-100, -101), bound(-200, -199), bound(-300, -302)];
+  const elbo = Float64Array.from([l2[0] - 0.5, l2[1] - 0.5, l2[2] - 0.8]);
+  const [k1, k2] = iwEstimates(logW, 2, [1, 2], elbo);
+  assertClose(k2.rise!, 0.6, 1e-9);
+  assertClose(k2.riseStdError!, standardError([0.5, 0.5, 0.8]), 1e-9);
+  // The levels' error is ~100 nats (the examples differ); the paired error stays ~0.1.
+  assert_(k2.stdError > 50 && k2.riseStdError! < 0.2, `${k2.stdError} ${k2.riseStdError}`);
+  assertClose(k1.rise!, mean([-100, -200, -300]) - mean(elbo), 1e-9);
+  assertEquals(iwEstimates(logW, 2, [2])[0].rise, undefined); // no ELBOs given: no rise
+});

@@ -5,10 +5,11 @@
  * the report's tables.
  */
 import type { LossParams, ResolvedConfig } from "../../pipeline/config_schema.ts";
-import type { Cell, Table } from "./document.ts";
 import { mean, variance } from "../evaluation/stats.ts";
+import { type Cell, cellText, type Table } from "./document.ts";
 import { type EvalMetrics, metric } from "./inputs.ts";
-import { count } from "./tables.ts";
+import { notation } from "./notation.ts";
+import { count, miSaturated } from "./tables.ts";
 
 export interface ComparedRun {
   config: ResolvedConfig & { name: string };
@@ -35,39 +36,132 @@ export function objective(loss: LossParams, kind: string): string {
   return [parts, ...extras].join("; ");
 }
 
-const COLUMNS: { head: string; cell: (run: ComparedRun) => Cell; right?: boolean }[] = [
-  { head: "config", cell: (r) => r.config.name },
-  { head: "model", cell: (r) => r.config.model.kind },
-  { head: "objective", cell: (r) => objective(r.config.loss, r.config.model.kind) },
-  { head: "−ELBO", right: true, cell: (r) => value(r.metrics.test, "negElbo", 2) },
-  { head: "distortion", right: true, cell: (r) => value(r.metrics.test, "distortion", 2) },
-  { head: "rate (KL)", right: true, cell: (r) => value(r.metrics.test, "rate", 2) },
-  { head: "log p(x) IW", right: true, cell: (r) => iw(r.metrics) },
-  { head: "IW − ELBO", right: true, cell: (r) => iwGain(r.metrics) },
-  { head: "train −ELBO", right: true, cell: (r) => value(r.metrics.train, "negElbo", 2) },
-  { head: "active units", right: true, cell: (r) => activeUnits(r.metrics) },
-  { head: "MI (nats)", right: true, cell: (r) => value(r.metrics.test, "mutualInformation", 2) },
-  { head: "sample acc.", right: true, cell: (r) => sampleAccuracy(r.metrics) },
-  { head: "evaluate", cell: (r) => ({ text: r.evaluateKey.slice(0, 8), code: true }) },
-];
+interface Column {
+  head: string;
+  cell: (run: ComparedRun) => Cell;
+  right?: boolean;
+}
 
-/** The comparison table; ELBO terms and log p(x) are test-set nats per example. */
+const CONFIG: Column = { head: "config", cell: (r) => r.config.name };
+const MODEL: Column = { head: "model", cell: (r) => r.config.model.kind };
+const OBJECTIVE: Column = {
+  head: "objective",
+  cell: (r) => objective(r.config.loss, r.config.model.kind),
+};
+const NEG_ELBO: Column = {
+  head: "−ELBO",
+  right: true,
+  cell: (r) => value(r.metrics.test, "negElbo", 2),
+};
+const DISTORTION: Column = {
+  head: "distortion",
+  right: true,
+  cell: (r) => value(r.metrics.test, "distortion", 2),
+};
+const RATE: Column = { head: "rate", right: true, cell: (r) => value(r.metrics.test, "rate", 2) };
+const IW: Column = { head: "IW bound", right: true, cell: (r) => iw(r.metrics) };
+const IW_GAIN: Column = { head: "IW − ELBO", right: true, cell: (r) => iwGain(r.metrics) };
+const TRAIN_NEG_ELBO: Column = {
+  head: "train −ELBO",
+  right: true,
+  cell: (r) => value(r.metrics.train, "negElbo", 2),
+};
+const ACTIVE: Column = { head: "active units", right: true, cell: (r) => activeUnits(r.metrics) };
+const MI: Column = { head: "MI (nats)", right: true, cell: (r) => mutualInformation(r.metrics) };
+const SAMPLES: Column = {
+  head: "sample acc.",
+  right: true,
+  cell: (r) => sampleAccuracy(r.metrics),
+};
+const EVALUATE: Column = {
+  head: "evaluate",
+  cell: (r) => ({ text: r.evaluateKey.slice(0, 8), code: true }),
+};
+/** What the run's −ELBO and IW bound bound, from its metrics.json (notation.ts). */
+const BOUND_ON: Column = {
+  head: "bound on",
+  cell: (r) => hasElbo(r) ? notation(r.metrics).evidence : "n/a",
+};
+/** An ae has no ELBO, so no bound on anything. */
+const hasElbo = (run: ComparedRun) => metric(run.metrics.test, "negElbo").value !== null;
+
+/**
+ * The comparison as a page shows it, in two tables that each fit a page's width: the
+ * bound and its terms, then training and the latent code. The IW column names what it
+ * bounds when every run bounds the same thing; otherwise a column says it per run.
+ */
+export function comparisonTables(runs: ComparedRun[]): Table[] {
+  const iw = iwColumn(runs);
+  const boundOn = iw === IW ? [BOUND_ON] : [];
+  return [
+    columnsTable(runs, [
+      CONFIG,
+      MODEL,
+      OBJECTIVE,
+      ...boundOn,
+      NEG_ELBO,
+      DISTORTION,
+      RATE,
+      iw,
+      IW_GAIN,
+    ]),
+    columnsTable(runs, [CONFIG, TRAIN_NEG_ELBO, ACTIVE, MI, SAMPLES, EVALUATE]),
+  ];
+}
+
+/** The IW column, headed with what it bounds when every run with an ELBO bounds the same. */
+function iwColumn(runs: ComparedRun[]): Column {
+  const evidences = [...new Set(runs.filter(hasElbo).map((r) => notation(r.metrics).evidence))];
+  return evidences.length === 1 ? { ...IW, head: `${evidences[0]}, IW` } : IW;
+}
+
+/** Every column in one table, each run's bound named per row: comparison.csv. */
 export function comparisonTable(runs: ComparedRun[]): Table {
+  return columnsTable(runs, [
+    CONFIG,
+    MODEL,
+    OBJECTIVE,
+    BOUND_ON,
+    NEG_ELBO,
+    DISTORTION,
+    RATE,
+    IW,
+    IW_GAIN,
+    TRAIN_NEG_ELBO,
+    ACTIVE,
+    MI,
+    SAMPLES,
+    EVALUATE,
+  ]);
+}
+
+function columnsTable(runs: ComparedRun[], columns: Column[]): Table {
   return {
-    columns: COLUMNS.map((c) => c.head),
-    align: COLUMNS.map((c) => c.right ? "right" : "left"),
-    rows: runs.map((run) => COLUMNS.map((c) => c.cell(run))),
+    columns: columns.map((c) => c.head),
+    align: columns.map((c) => c.right ? "right" : "left"),
+    rows: runs.map((run) => columns.map((c) => c.cell(run))),
   };
 }
 
 /** The numbers summarized over seeds, per run (null where one does not apply). */
-const SUMMARIZED: { head: string; digits: number; value: (m: EvalMetrics) => number | null }[] = [
+const SUMMARIZED: {
+  head: string;
+  digits: number;
+  value: (m: EvalMetrics) => number | null;
+  /** Marks the summary (†) when a run's value carries that caveat. */
+  caveat?: (m: EvalMetrics) => boolean;
+}[] = [
   { head: "−ELBO", digits: 2, value: (m) => metric(m.test, "negElbo").value },
   { head: "distortion", digits: 2, value: (m) => metric(m.test, "distortion").value },
-  { head: "rate (KL)", digits: 2, value: (m) => metric(m.test, "rate").value },
-  { head: "log p(x) IW", digits: 2, value: (m) => m.test.iw?.at(-1)?.logLikelihood ?? null },
+  { head: "rate", digits: 2, value: (m) => metric(m.test, "rate").value },
+  { head: "IW bound", digits: 2, value: (m) => m.test.iw?.at(-1)?.logLikelihood ?? null },
   { head: "active units", digits: 1, value: (m) => metric(m.test, "activeUnits").value },
-  { head: "MI (nats)", digits: 2, value: (m) => metric(m.test, "mutualInformation").value },
+  {
+    head: "MI (nats)",
+    digits: 2,
+    value: (m) => metric(m.test, "mutualInformation").value,
+    caveat: (m) => miSaturated(m.test),
+  },
   {
     head: "sample acc. (%)",
     digits: 1,
@@ -86,13 +180,21 @@ export function seedSummaryTable(runs: ComparedRun[]): Table | null {
   const groups = new Map<string, ComparedRun[]>();
   for (const run of runs) groups.set(run.group, [...groups.get(run.group) ?? [], run]);
   if (![...groups.values()].some((g) => g.length > 1)) return null;
+  const iwHead = iwColumn(runs).head;
   return {
-    columns: ["config", "seeds", ...SUMMARIZED.map((s) => s.head)],
+    columns: [
+      "config",
+      "seeds",
+      ...SUMMARIZED.map((s) => s.head === IW.head ? iwHead : s.head),
+    ],
     align: ["left", "left", ...SUMMARIZED.map(() => "right" as const)],
     rows: [...groups].map(([group, members]) => [
       group,
       members.map((r) => r.config.seed).join(", "),
-      ...SUMMARIZED.map((s) => meanSd(members.map((r) => s.value(r.metrics)), s.digits)),
+      ...SUMMARIZED.map((s) => {
+        const cell = meanSd(members.map((r) => s.value(r.metrics)), s.digits);
+        return members.some((r) => s.caveat?.(r.metrics)) ? `${cell} ${CEILING_MARK}` : cell;
+      }),
     ]),
   };
 }
@@ -107,21 +209,26 @@ function meanSd(values: (number | null)[], digits: number): Cell {
   return `${m.toFixed(digits)} ± ${sd.toFixed(digits)}`;
 }
 
-/** What the table's numbers mean, and the likelihood each run's nats come from. */
+/** Beside an MI estimate at its ceiling log N, pointing to the note that says why. */
+const CEILING_MARK = "†";
+
+/** What the tables' numbers mean, what each run's bounds bound, and its likelihood. */
 export function comparisonNotes(runs: ComparedRun[]): string[] {
-  const kMax = runs.flatMap((r) => r.metrics.test.iw ?? []).reduce((k, e) => Math.max(k, e.k), 0);
+  const kMax = runs.flatMap((r) => r.metrics.test.iw?.map((e) => e.k) ?? []);
   const likelihoods = [...new Set(runs.map((r) => r.metrics.likelihood))];
   return [
-    "Test split unless named; −ELBO, distortion, rate and log p(x) in nats per example. " +
-    "Every run is scored by its true ELBO (β = 1), whatever objective it was trained with. " +
-    `log p(x) IW is the importance-weighted bound at the largest k (${count(kMax)}), ` +
-    "on a seeded subset of the test split, and IW − ELBO how far it rises above the ELBO " +
-    "of that same subset; sample acc. is the share of class-conditional " +
-    "samples a classifier gives their class (CVAEs only); n/a means it does not apply.",
-    ...(runs.some((r) => r.config.model.kind.startsWith("cvae"))
+    "Test split unless named; −ELBO, distortion, rate and the IW bound in nats per example. " +
+    "Every run is scored by its true ELBO (β = 1), whatever objective it was trained with: " +
+    "distortion + rate = −ELBO. The IW bound is the " +
+    `importance-weighted lower bound at the largest K (${count(Math.max(0, ...kMax))}) on ` +
+    "a seeded subset of the test split, and IW − ELBO how far it rises above the ELBO of " +
+    "that same subset. n/a means it does not apply.",
+    ...boundsNote(runs),
+    ...miNotes(runs),
+    ...(runs.some((r) => r.metrics.cvae)
       ? [
-        "For a CVAE, −ELBO and log p(x) IW bound log p(x | y) with the true label, which " +
-        "knows the class: they are not on the scale of an unconditional model's log p(x).",
+        "sample acc.: the share of class-conditional samples the classifier gives their class " +
+        "(CVAEs only).",
       ]
       : []),
     // Some config ran under several seeds: the seed summary table is there.
@@ -133,6 +240,57 @@ export function comparisonNotes(runs: ComparedRun[]): string[] {
       ]
       : []),
     ...likelihoods.map((l) => `Likelihood: ${l}.`),
+  ];
+}
+
+/** Which runs' −ELBO and IW bound bound log p(x), and which log p(x | y). */
+function boundsNote(runs: ComparedRun[]): string[] {
+  const byEvidence = new Map<string, string[]>();
+  for (const run of runs.filter(hasElbo)) {
+    const { evidence } = notation(run.metrics);
+    byEvidence.set(evidence, [...byEvidence.get(evidence) ?? [], run.group]);
+  }
+  // Configs, each once however many seeds it ran under.
+  const parts = [...byEvidence].map(([evidence, groups]) =>
+    `for ${byEvidence.size === 1 ? "every run" : andList([...new Set(groups)])}, ` +
+    "−ELBO is an upper bound " +
+    `on −${evidence} and the IW bound a lower bound on ${evidence}` +
+    (evidence === "log p(x)" ? "" : ", y the true label")
+  );
+  const conditional = byEvidence.has("log p(x | y)")
+    ? " A bound on log p(x | y) knows the class: it is not on the scale of an " +
+      "unconditional model's log p(x)."
+    : "";
+  if (parts.length === 0) return [];
+  const sentence = parts.join("; ");
+  return [sentence[0].toUpperCase() + sentence.slice(1) + "." + conditional];
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+const andList = (items: string[]) =>
+  items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+
+function miNotes(runs: ComparedRun[]): string[] {
+  const ceilings = [
+    ...new Set(runs.flatMap((r) => {
+      const logN = metric(r.metrics.test, "logN").value;
+      return logN === null ? [] : [logN.toFixed(2)];
+    })),
+  ];
+  if (ceilings.length === 0) return [];
+  const saturated = runs.filter((r) => miSaturated(r.metrics.test)).map((r) => r.config.name);
+  return [
+    "MI: the estimate of I(x; z) on N test examples, with q(z) the mean of those same N " +
+    `posteriors; it cannot pass log N (${ceilings.join(", ")}) but by sampling noise.`,
+    ...(saturated.length
+      ? [
+        `${CEILING_MARK} At its ceiling log N (${andList([...new Set(saturated)])}): the ` +
+        "estimator is saturated and biased low. Each z's own posterior is 1/N of that q(z), " +
+        "so when the posteriors do not overlap the estimate is log N plus noise whatever " +
+        "the information in z: I(x; z) is at least about log N, and how much more the " +
+        "estimate cannot tell.",
+      ]
+      : []),
   ];
 }
 
@@ -151,6 +309,11 @@ function iwGain(metrics: EvalMetrics): Cell {
   const best = metrics.test.iw?.at(-1);
   const { value: elbo } = metric(metrics.test, "iwExamplesElbo");
   return best && elbo !== null ? (best.logLikelihood - elbo).toFixed(2) : "n/a";
+}
+
+function mutualInformation(metrics: EvalMetrics): Cell {
+  const cell = value(metrics.test, "mutualInformation", 2);
+  return miSaturated(metrics.test) ? `${cellText(cell)} ${CEILING_MARK}` : cell;
 }
 
 function activeUnits(metrics: EvalMetrics): Cell {

@@ -8,6 +8,7 @@ import type { ChartFigure, Skipped } from "./charts.ts";
 import type { ComparedRun } from "./comparison.ts";
 import type { ChartSpec } from "./figure.ts";
 import { bool, metric, num } from "./inputs.ts";
+import { CATEGORICAL } from "./specs.ts";
 
 /** A compared run with the tables its figures read. */
 export interface ComparedRunData extends ComparedRun {
@@ -19,6 +20,8 @@ export interface ComparedRunData extends ComparedRun {
 
 const NATS = "nats per example";
 const SIZE = { width: 420, height: 260 };
+/** Two panels side by side, with the legend, within a 980 px page. */
+const PANEL = { width: 330, height: 240 };
 /** Colour by config; a config's runs under several seeds share its colour. */
 const byGroup = (runs: ComparedRunData[]) =>
   ({
@@ -26,6 +29,7 @@ const byGroup = (runs: ComparedRunData[]) =>
     type: "nominal",
     title: "config",
     sort: [...new Set(runs.map((r) => r.group))],
+    scale: { range: CATEGORICAL },
   }) as const;
 const EPOCH = {
   field: "epoch",
@@ -39,14 +43,19 @@ export function comparisonCharts(runs: ComparedRunData[]): (ChartFigure | Skippe
 }
 
 /** 1–2–5 ticks: a symlog axis left to itself labels only the far end. */
-const RATE_TICKS = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
+const SYMLOG_TICKS = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
+const symlogTicks = (max: number) => SYMLOG_TICKS.filter((t) => t <= 1.2 * max);
+/** Points along the equal-ELBO curve: enough that its bend on the symlog axis looks smooth. */
+const CURVE_POINTS = 120;
+const RUN = "run", CURVE = "equal −ELBO";
 
 function rateDistortion(runs: ComparedRunData[]): ChartFigure | Skipped {
   const id = "rate_distortion", title = "Rate and distortion";
-  const rows = runs.flatMap((run) => {
+  const points = runs.flatMap((run) => {
     const rate = metric(run.metrics.test, "rate").value;
     const distortion = metric(run.metrics.test, "distortion").value;
     return rate === null || distortion === null ? [] : [{
+      series: RUN,
       config: run.config.name,
       group: run.group,
       rate,
@@ -54,18 +63,21 @@ function rateDistortion(runs: ComparedRunData[]): ChartFigure | Skipped {
       negElbo: rate + distortion,
     }];
   });
-  if (rows.length === 0) return { id, title, skipped: "no run has a rate (KL)" };
+  if (points.length === 0) return { id, title, skipped: "no run has a rate (KL)" };
   // One label per config: its name beside its first run (seeds would pile up labels).
-  const isFirst = (group: string, i: number) => rows.findIndex((r) => r.group === group) === i;
+  const isFirst = (group: string, i: number) => points.findIndex((r) => r.group === group) === i;
+  const best = points.reduce((a, b) => (b.negElbo < a.negElbo ? b : a));
+  const curve = equalElboCurve(best, points);
+  const maxRate = Math.max(...points.map((r) => r.rate));
   const position = {
     // Symlog: a collapsed run (rate ≈ 0) and one without a regularizer (hundreds of nats)
     // fit on one axis without squeezing the rest together.
     x: {
       field: "rate",
       type: "quantitative",
-      title: `rate, KL (${NATS})`,
+      title: `rate, KL (${NATS}, symlog)`,
       scale: { type: "symlog" },
-      axis: { values: RATE_TICKS.filter((t) => t <= 1.2 * Math.max(...rows.map((r) => r.rate))) },
+      axis: { values: symlogTicks(maxRate) },
     },
     y: {
       field: "distortion",
@@ -74,12 +86,19 @@ function rateDistortion(runs: ComparedRunData[]): ChartFigure | Skipped {
       scale: { zero: false },
     },
   } as const;
+  const only = (series: string) => [{ filter: { field: "series", equal: series } }];
   const spec: ChartSpec = {
     title: "Rate and distortion on the test set",
     ...SIZE,
     layer: [
       {
-        mark: { type: "point", filled: true, size: 80 },
+        transform: only(CURVE),
+        mark: { type: "line", strokeDash: [5, 4], color: "#777", strokeWidth: 1.5 },
+        encoding: position,
+      },
+      {
+        transform: only(RUN),
+        mark: { type: "point", filled: true, size: 80, opacity: 0.9 },
         encoding: { ...position, color: byGroup(runs) },
       },
       {
@@ -91,35 +110,134 @@ function rateDistortion(runs: ComparedRunData[]): ChartFigure | Skipped {
   return {
     id,
     title,
-    description: "Each run's test distortion E_q[−log p(x|z)] against its rate KL(q(z|x) ‖ " +
-      "p(z)), in nats per example; −ELBO is their sum, so runs on a line of slope −1 have " +
-      "the same ELBO. Runs without a posterior (ae) have no rate and are not drawn.",
+    description: "Each run's test distortion (the expected reconstruction −log-likelihood) " +
+      "against its rate (the KL from its posterior to its prior), in nats per example; " +
+      "−ELBO is their sum. The rate axis is symlog: linear below 1 nat, logarithmic above. " +
+      `The dashed curve is every point whose −ELBO equals the best run's (${best.config}, ` +
+      `${best.negElbo.toFixed(2)}): a line of slope −1 on linear axes, bent here by the ` +
+      "symlog axis. A run's height above it is how much larger its −ELBO is. Runs without " +
+      "a posterior (ae) have no rate and are not drawn.",
     spec,
-    rows: rows.map((row, i) => ({ ...row, label: isFirst(row.group, i) ? row.group : "" })),
+    rows: [
+      ...points.map((row, i) => ({ ...row, label: isFirst(row.group, i) ? row.group : "" })),
+      ...curve,
+    ],
     stages: ["evaluate"],
   };
 }
 
+/**
+ * distortion = E − rate for the best run's −ELBO E, sampled evenly on the symlog axis
+ * (x = expm1(t), vega's symlog with constant 1) and cut where it leaves the runs' range.
+ */
+function equalElboCurve(
+  best: { config: string; group: string; negElbo: number },
+  points: { rate: number; distortion: number }[],
+) {
+  const maxRate = Math.max(1, 1.2 * Math.max(...points.map((p) => p.rate)));
+  const distortions = points.map((p) => p.distortion);
+  const [low, high] = [Math.min(...distortions), Math.max(...distortions, best.negElbo)];
+  // A little below the lowest run, as the axis pads it: below that the curve leaves the frame.
+  const floor = low - 0.05 * (high - low || 1);
+  const end = Math.log1p(maxRate);
+  const rates = Array.from(
+    { length: CURVE_POINTS + 1 },
+    (_, i) => Math.expm1((end * i) / CURVE_POINTS),
+  ).filter((rate) => best.negElbo - rate >= floor);
+  return rates.map((rate, i) => ({
+    series: CURVE,
+    config: best.config,
+    group: best.group,
+    rate,
+    distortion: best.negElbo - rate,
+    negElbo: best.negElbo,
+    // Named at its lower end, away from the runs' own labels.
+    label: i === rates.length - 1 ? `−ELBO = ${best.negElbo.toFixed(2)} (${best.config})` : "",
+  }));
+}
+
+/** Round values between lo and hi for a log axis: 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k. */
+function logTicks(lo: number, hi: number): number[] {
+  const steps = [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8];
+  const ticks = [];
+  for (let p = Math.floor(Math.log10(lo)); p <= Math.ceil(Math.log10(hi)); p++) {
+    for (const step of steps) ticks.push(Number((step * 10 ** p).toPrecision(2)));
+  }
+  return ticks.filter((t) => t >= lo && t <= hi);
+}
+
+/** A run is left out of the zoomed panel when its last −ELBO is this much above the best. */
+const ZOOM_FACTOR = 1.25;
+
 function elboCurves(runs: ComparedRunData[]): ChartFigure | Skipped {
   const id = "elbo_curves", title = "Training −ELBO";
-  const rows = runs.filter((run) => run.config.model.kind !== "ae").flatMap((run) =>
-    run.history.flatMap((row) => {
-      const [recon, kl] = [num(row, "recon"), num(row, "kl")];
-      return recon === null || kl === null ? [] : [{
+  const perRun = runs.map((run) => ({
+    run,
+    rows: run.history.flatMap((row) => {
+      const [recon, kl, epoch] = [num(row, "recon"), num(row, "kl"), num(row, "epoch")];
+      return recon === null || kl === null || epoch === null ? [] : [{
         config: run.config.name,
         group: run.group,
-        epoch: num(row, "epoch"),
+        epoch,
         negElbo: recon + kl,
       }];
-    })
+    }),
+  })).filter((r) => r.rows.length > 0 && r.run.config.model.kind !== "ae");
+  if (perRun.length === 0) return { id, title, skipped: "no run has an ELBO (all are ae)" };
+  const best = Math.min(...perRun.map((r) => r.rows.at(-1)!.negElbo));
+  const kept = perRun.filter((r) => r.rows.at(-1)!.negElbo <= ZOOM_FACTOR * best);
+  const left = perRun.filter((r) => !kept.includes(r)).map((r) => r.run.config.name);
+  const lastEpoch = Math.max(...perRun.flatMap((r) => r.rows.map((row) => row.epoch)));
+  // The first epochs fall steeply and would set the zoomed panel's scale again.
+  const from = Math.min(lastEpoch, Math.max(2, Math.ceil(lastEpoch / 5)));
+  const zoomTitle = `epochs ${from}–${lastEpoch}` +
+    (left.length ? `, without ${left.join(", ")}` : "");
+  const rows = perRun.flatMap((r) =>
+    r.rows.map((row) => ({ ...row, zoom: kept.includes(r) && row.epoch >= from }))
   );
-  if (rows.length === 0) return { id, title, skipped: "no run has an ELBO (all are ae)" };
+  const values = rows.map((r) => r.negElbo);
+  const y = (scale: Record<string, unknown>) =>
+    ({
+      field: "negElbo",
+      type: "quantitative",
+      title: `−ELBO (${NATS})`,
+      // A log scale has no zero to include or leave out; left to itself it ticks every 20.
+      ...(scale.type === "log"
+        ? { scale, axis: { values: logTicks(Math.min(...values), Math.max(...values)) } }
+        : { scale: { zero: false, ...scale } }),
+    }) as const;
+  const panel = (subtitle: string, scale: Record<string, unknown>) =>
+    ({
+      ...PANEL,
+      title: { text: subtitle, fontSize: 12, anchor: "start" },
+      mark: "line",
+      encoding: {
+        x: EPOCH,
+        y: y(scale),
+        color: byGroup(runs),
+        detail: { field: "config", type: "nominal" },
+      },
+    }) as const;
+  const spec: ChartSpec = {
+    title: "−ELBO (β = 1) per epoch, training split",
+    hconcat: [
+      // nice: false, or the log axis stretches to the next powers of 10 (100–1,000).
+      panel("all runs, log scale", { type: "log", nice: false }),
+      { ...panel(`zoom: ${zoomTitle}`, {}), transform: [{ filter: "datum.zoom" }] },
+    ],
+  };
   return {
     id,
     title,
     description: "Reconstruction + KL averaged over each epoch's training batches, whatever " +
-      "objective the run optimized: the bound every variant is judged by, as it trained.",
-    spec: perEpoch(runs, "−ELBO (β = 1) per epoch, training split", "negElbo", `−ELBO (${NATS})`),
+      "objective the run optimized: the bound every variant is judged by, as it trained. " +
+      "Left, every run on a log scale; right, on a linear scale, " +
+      (left.length
+        ? `the runs whose last −ELBO is within ${Math.round(100 * (ZOOM_FACTOR - 1))}% of ` +
+          `the best (not ${left.join(", ")}) `
+        : "every run ") +
+      `from epoch ${from}, where they separate.`,
+    spec,
     rows,
     stages: ["train"],
   };
@@ -198,9 +316,22 @@ function klPerDimension(runs: ComparedRunData[]): ChartFigure | Skipped {
     ...SIZE,
     mark: "bar",
     encoding: {
-      x: { field: "rank", type: "ordinal", title: "latent dimension, ranked by KL" },
+      x: {
+        field: "rank",
+        type: "ordinal",
+        title: "latent dimension, ranked by KL",
+        axis: { labelAngle: 0 },
+      },
       xOffset: { field: "config", type: "nominal", sort: runs.map((r) => r.config.name) },
-      y: { field: "kl", type: "quantitative", title: `KL (${NATS})` },
+      // Symlog: bars keep their zero baseline, and a run without a regularizer (hundreds of
+      // nats) no longer flattens the others (a few nats) to the axis.
+      y: {
+        field: "kl",
+        type: "quantitative",
+        title: `KL (${NATS}, symlog)`,
+        scale: { type: "symlog" },
+        axis: { values: symlogTicks(Math.max(...rows.map((r) => r.kl))) },
+      },
       color: byGroup(runs),
       tooltip: [{ field: "config" }, { field: "dim" }, { field: "kl" }, { field: "active" }],
     },
@@ -209,8 +340,8 @@ function klPerDimension(runs: ComparedRunData[]): ChartFigure | Skipped {
     id,
     title,
     description: "Each run's test KL per latent dimension, sorted largest first (the dim " +
-      "column of the CSV names the dimension). A dimension with no KL carries no information " +
-      "about x.",
+      "column of the CSV names the dimension), on a symlog axis: linear below 1 nat, " +
+      "logarithmic above. A dimension with no KL carries no information about x.",
     spec,
     rows,
     stages: ["evaluate"],

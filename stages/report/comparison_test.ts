@@ -1,7 +1,14 @@
 import { configSchema } from "../../pipeline/config_schema.ts";
-import { assertEquals } from "../../pipeline/test_assert.ts";
-import { type ComparedRun, comparisonTable, objective, seedSummaryTable } from "./comparison.ts";
-import { cellText } from "./document.ts";
+import { assert_, assertEquals, assertIncludes } from "../../pipeline/test_assert.ts";
+import {
+  type ComparedRun,
+  comparisonNotes,
+  comparisonTable,
+  comparisonTables,
+  objective,
+  seedSummaryTable,
+} from "./comparison.ts";
+import { cellText, type Table } from "./document.ts";
 import type { EvalMetrics } from "./inputs.ts";
 
 const config = (name: string, overrides: Record<string, unknown>) => ({
@@ -69,14 +76,16 @@ Deno.test("comparison rows: numbers from metrics.json, n/a where a model has non
     Object.fromEntries(row.map((cell, i) => [table.columns[i], cellText(cell)]))
   );
   assertEquals(rows[0]["−ELBO"], "100.12");
-  assertEquals(rows[0]["log p(x) IW"], "-99.50");
+  assertEquals(rows[0]["bound on"], "log p(x)");
+  assertEquals(rows[1]["bound on"], "n/a", "an ae bounds nothing");
+  assertEquals(rows[0]["IW bound"], "-99.50");
   assertEquals(rows[0]["IW − ELBO"], "1.50");
   assertEquals(rows[0]["active units"], "3 of 8");
   assertEquals(rows[0]["sample acc."], "n/a");
   assertEquals(rows[0].evaluate, "aaaaaaaa");
   assertEquals(rows[1]["−ELBO"], "n/a");
   assertEquals(rows[1].distortion, "80.00");
-  assertEquals(rows[1]["log p(x) IW"], "n/a");
+  assertEquals(rows[1]["IW bound"], "n/a");
   assertEquals(rows[1].objective, "reconstruction only (ae)");
 });
 
@@ -104,8 +113,101 @@ Deno.test("seed summary: mean ± sample sd per config, only when a config has se
   );
   // Mean 103, sample variance ((−3)² + (−1)² + 4²) / 2 = 13, sd √13 = 3.61.
   assertEquals(rows[0]["−ELBO"], "103.00 ± 3.61");
-  assertEquals(rows[0]["rate (KL)"], "5.00 ± 0.00");
+  assertEquals(rows[0].rate, "5.00 ± 0.00");
   assertEquals(rows[0].seeds, "0, 1, 2");
   assertEquals(rows[1]["−ELBO"], "90.00");
   assertEquals(rows[1]["sample acc. (%)"], "n/a");
+});
+
+/** A run of `kind` with the given test metrics (the rest made up, and consistent). */
+function scored(name: string, kind: string, test: Record<string, unknown>): ComparedRun {
+  const conditional = kind.startsWith("cvae");
+  return {
+    config: config(name, { model: { kind } }),
+    group: name,
+    evaluateKey: "d".repeat(64),
+    metrics: {
+      likelihood: "bernoulli",
+      units: "nats per example",
+      model: { kind, regularizer: "kl", beta: 1 },
+      test: {
+        negElbo: 170,
+        distortion: 165,
+        rate: 5,
+        activeUnits: 2,
+        latentDim: 2,
+        mutualInformation: 4.1,
+        logN: Math.log(2000),
+        iwExamplesElbo: -171,
+        iw: [{ k: 1000, logLikelihood: -169.5, stdError: 2 }],
+        ...test,
+      },
+      train: { negElbo: 169 },
+      ...(conditional ? { cvae: { logPxGivenY: -170, sampleAccuracy: 0.5 } } : {}),
+    },
+  };
+}
+
+const rowsOf = (table: Table) =>
+  table.rows.map((row) => Object.fromEntries(row.map((c, i) => [table.columns[i], cellText(c)])));
+
+Deno.test("comparison tables: the IW column names what every run's bound is on", () => {
+  const [bound, code] = comparisonTables([scored("a", "vae", {}), scored("b", "vae", {})]);
+  assertEquals(bound.columns, [
+    "config",
+    "model",
+    "objective",
+    "−ELBO",
+    "distortion",
+    "rate",
+    "log p(x), IW",
+    "IW − ELBO",
+  ]);
+  assertEquals(code.columns, [
+    "config",
+    "train −ELBO",
+    "active units",
+    "MI (nats)",
+    "sample acc.",
+    "evaluate",
+  ]);
+  const cvaes = comparisonTables([scored("c", "cvae-prior", {}), scored("d", "cvae-concat", {})]);
+  assertEquals(cvaes[0].columns[6], "log p(x | y), IW");
+  assert_(!cvaes[0].columns.includes("bound on"), "one evidence needs no per-run column");
+});
+
+Deno.test("comparison: a vae beside a cvae, the notes say which bound is on what", () => {
+  const runs = [scored("vae", "vae", {}), scored("cvae", "cvae-prior", {})];
+  const [bound] = comparisonTables(runs);
+  // Mixed: no one evidence in the header; never "log p(x)" over a CVAE's log p(x | y).
+  assertEquals(bound.columns.slice(3, 4), ["bound on"]);
+  assertEquals(bound.columns[7], "IW bound");
+  assertEquals(rowsOf(bound).map((r) => r["bound on"]), ["log p(x)", "log p(x | y)"]);
+  assertEquals(rowsOf(comparisonTable(runs)).map((r) => r["bound on"]), [
+    "log p(x)",
+    "log p(x | y)",
+  ]);
+  const notes = comparisonNotes(runs).join("\n");
+  assertIncludes(
+    notes,
+    "For vae, −ELBO is an upper bound on −log p(x) and the IW bound a lower bound on " +
+      "log p(x); for cvae, −ELBO is an upper bound on −log p(x | y) and the IW bound a " +
+      "lower bound on log p(x | y), y the true label.",
+  );
+});
+
+Deno.test("comparison: an MI estimate past log N is marked saturated, never 'a ≤ b'", () => {
+  // As the `none` ablation printed it: 7.62 against log 2,000 = 7.60.
+  const runs = [scored("none", "vae", { mutualInformation: 7.623 }), scored("kl", "vae", {})];
+  const rows = rowsOf(comparisonTables(runs)[1]);
+  assertEquals(rows.map((r) => r["MI (nats)"]), ["7.62 †", "4.10"]);
+  const notes = comparisonNotes(runs);
+  const caveat = notes.find((n) => n.startsWith("†"));
+  assertIncludes(caveat ?? "", "† At its ceiling log N (none): the estimator is saturated");
+  assertIncludes(caveat ?? "", "biased low");
+  for (const [, a, b] of notes.join("\n").matchAll(/(-?\d+\.\d+) ≤ (-?\d+\.\d+)/g)) {
+    assert_(Number(a) <= Number(b), `prints ${a} ≤ ${b}`);
+  }
+  // Below the ceiling, no mark and no caveat.
+  assert_(!comparisonNotes([scored("kl", "vae", {})]).some((n) => n.startsWith("†")));
 });

@@ -59,38 +59,16 @@ export const FONT_FAMILY = "DejaVu Sans";
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 
-/** `config configs/x.yaml · prepare 3f9a2c1d · train 0b12aa4e` */
+/**
+ * `config configs/x.yaml · prepare 3f9a2c1d · train 0b12aa4e`: the figure's provenance as
+ * the report's captions print it. It is not drawn into the figure: an exported SVG or PNG
+ * is a clean figure for a paper, and the keys live in the spec's usermeta and the caption.
+ */
 export function provenanceCaption(provenance: Provenance): string {
-  return captionParts(provenance).join(" · ");
-}
-
-function captionParts(provenance: Provenance): string[] {
   const keys = Object.entries(provenance.stages).map(([stage, key]) =>
     `${stage} ${key.slice(0, 8)}`
   );
-  return [`config ${provenance.config}`, ...keys];
-}
-
-const MAX_CAPTION_KEYS = 8;
-
-/**
- * The caption as subtitle lines of at most `width` characters (a comparison names many
- * runs; one long line would widen the figure far beyond its plot). Parts are never split.
- */
-export function captionLines(provenance: Provenance, width = 72): string[] {
-  const parts = captionParts(provenance);
-  // Past a few keys a subtitle stops being readable: it names where the keys are instead.
-  if (parts.length > MAX_CAPTION_KEYS + 1) {
-    return [parts[0], `${parts.length - 1} artifacts: their keys are in this spec's usermeta`];
-  }
-  const lines: string[] = [];
-  for (const part of parts) {
-    const last = lines.at(-1);
-    if (last !== undefined && last.length + 3 + part.length <= width) {
-      lines[lines.length - 1] = `${last} · ${part}`;
-    } else lines.push(part);
-  }
-  return lines;
+  return [`config ${provenance.config}`, ...keys].join(" · ");
 }
 
 function checkInput({ name, spec, rows, provenance }: FigureInput): void {
@@ -127,7 +105,7 @@ function checkInput({ name, spec, rows, provenance }: FigureInput): void {
   });
 }
 
-/** The full spec as written to `<name>.vl.json`: schema, spec, provenance subtitle, data. */
+/** The full spec as written to `<name>.vl.json`: schema, spec, data, provenance in usermeta. */
 export function figureSpec(
   spec: ChartSpec,
   rows: Row[],
@@ -137,12 +115,11 @@ export function figureSpec(
   const title = typeof spec.title === "object" && !Array.isArray(spec.title)
     ? spec.title
     : { text: spec.title ?? name };
-  const subtitle = title.subtitle === undefined ? [] : [title.subtitle].flat();
   return {
     $schema: VEGA_LITE_SCHEMA,
     ...spec,
     // Left-aligned like facet titles, so every figure in a report looks the same.
-    title: { anchor: "start", ...title, subtitle: [...subtitle, ...captionLines(provenance)] },
+    title: { anchor: "start", ...title },
     data: { values: rows },
     usermeta: { ...spec.usermeta, provenance },
   } as TopLevelSpec;
@@ -165,22 +142,80 @@ export async function renderSvg(spec: TopLevelSpec, scope: string): Promise<stri
   }
 }
 
+/** The machine's fonts for resvg, so text is measured and drawn as the PNG shows it. */
+const FONTS = {
+  loadSystemFonts: true,
+  defaultFontFamily: FONT_FAMILY,
+  sansSerifFamily: FONT_FAMILY,
+};
+
 /** SVG → PNG with a white background; text uses the system fonts. */
 export function svgToPng(svg: string, scale = 2): Uint8Array {
   const resvg = new Resvg(svg, {
     background: "white",
     fitTo: { mode: "zoom", value: scale },
-    font: { loadSystemFonts: true, defaultFontFamily: FONT_FAMILY, sansSerifFamily: FONT_FAMILY },
+    font: FONTS,
     logLevel: "off",
   });
   return new Uint8Array(resvg.render().asPng());
+}
+
+/** Space kept around the drawn content when a figure is cropped, in SVG pixels. */
+const MARGIN = 6;
+const ROOT_SIZE = /width="(\d+)" height="(\d+)" viewBox="0 0 \d+ \d+"/;
+const BACKGROUND = /<rect width="\d+" height="\d+" fill="white"\/>/;
+
+/**
+ * The SVG cropped to what it draws, plus a small margin. Vega lays out without a font: it
+ * guesses text at 0.8 em per character, far wider than DejaVu Sans, and sizes the figure by
+ * that guess, which left a third of an exported figure empty on the right. The extent is
+ * read from pixels that resvg draws with the real glyphs and clip paths (its geometric
+ * bounding box counts clipped lines whole); the white background, which would cover
+ * everything, is left out of the drawing and then resized to the crop.
+ */
+export function cropToContent(svg: string): string {
+  const root = svg.match(ROOT_SIZE);
+  if (!root) throw new Error("cropToContent: not an SVG as vega writes it (no width/viewBox)");
+  const drawn = new Resvg(svg.replace(BACKGROUND, ""), { font: FONTS, logLevel: "off" }).render();
+  const box = inkBox(drawn.pixels, drawn.width, drawn.height);
+  if (!box) return svg; // nothing drawn: keep vega's size
+  const [x, y] = [box.left - MARGIN, box.top - MARGIN];
+  const [width, height] = [box.right - box.left + 2 * MARGIN, box.bottom - box.top + 2 * MARGIN];
+  return svg
+    .replace(
+      ROOT_SIZE,
+      `width="${width}" height="${height}" viewBox="${x} ${y} ${width} ${height}"`,
+    )
+    .replace(
+      BACKGROUND,
+      `<rect x="${x}" y="${y}" width="${width}" height="${height}" fill="white"/>`,
+    );
+}
+
+/** The smallest box holding every pixel with any opacity (RGBA rows), or null if none. */
+export function inkBox(
+  rgba: Uint8Array,
+  width: number,
+  height: number,
+): { left: number; top: number; right: number; bottom: number } | null {
+  let [left, top, right, bottom] = [width, height, 0, 0];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (rgba[4 * (y * width + x) + 3] === 0) continue;
+      if (x < left) left = x;
+      if (x >= right) right = x + 1;
+      if (y < top) top = y;
+      bottom = y + 1;
+    }
+  }
+  return right === 0 ? null : { left, top, right, bottom };
 }
 
 export async function renderFigure(input: FigureInput): Promise<FigureOutput> {
   checkInput(input);
   const { name, spec, rows, provenance, outDir } = input;
   const full = figureSpec(spec, rows, provenance, name);
-  const svg = await renderSvg(full, name);
+  const svg = cropToContent(await renderSvg(full, name));
   const stem = join(outDir, name);
   const paths = {
     spec: `${stem}.vl.json`,

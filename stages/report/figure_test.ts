@@ -9,10 +9,11 @@ import {
   assertRejects,
 } from "../../pipeline/test_assert.ts";
 import {
-  captionLines,
   type ChartSpec,
+  cropToContent,
   type FigureOutput,
   figureSpec,
+  inkBox,
   provenanceCaption,
   renderFigure,
   type Row,
@@ -54,30 +55,7 @@ Deno.test("provenanceCaption names the config and the short key of each stage", 
   );
 });
 
-Deno.test("captionLines wraps a long caption between parts, never inside one", () => {
-  assertEquals(captionLines(PROVENANCE), [provenanceCaption(PROVENANCE)]);
-  const stages = Object.fromEntries(
-    ["a", "b", "c", "d", "e", "f"].map((run) => [`evaluate:${run}`, "e".repeat(64)]),
-  );
-  const lines = captionLines({ config: "comparison of a, b, c, d, e, f", stages }, 60);
-  assert_(lines.length > 1 && lines.every((l) => l.length <= 60), lines.join("\n"));
-  assertEquals(
-    lines.join(" · "),
-    provenanceCaption({ config: "comparison of a, b, c, d, e, f", stages }),
-  );
-});
-
-Deno.test("captionLines names where the keys are when there are too many to read", () => {
-  const stages = Object.fromEntries(
-    Array.from({ length: 12 }, (_, i) => [`evaluate:run${i}`, "e".repeat(64)]),
-  );
-  assertEquals(captionLines({ config: "comparison of twelve", stages }), [
-    "config comparison of twelve",
-    "12 artifacts: their keys are in this spec's usermeta",
-  ]);
-});
-
-Deno.test("figureSpec adds schema, data, provenance and a subtitle, keeping the spec", () => {
+Deno.test("figureSpec adds schema, data and provenance, keeping the spec and its subtitle", () => {
   const full = figureSpec(
     { ...SPEC, title: { text: "T", subtitle: "kept" } },
     ROWS,
@@ -86,17 +64,27 @@ Deno.test("figureSpec adds schema, data, provenance and a subtitle, keeping the 
   ) as unknown as Record<string, unknown>;
   assertEquals(full.$schema, VEGA_LITE_SCHEMA);
   assertEquals(VEGA_LITE_SCHEMA, "https://vega.github.io/schema/vega-lite/v6.json");
-  const subtitle = ["kept", provenanceCaption(PROVENANCE)];
-  assertEquals(full.title, { anchor: "start", text: "T", subtitle });
+  // The provenance is not drawn (a clean figure for a paper): it is in usermeta.
+  assertEquals(full.title, { anchor: "start", text: "T", subtitle: "kept" });
   assertEquals(full.data, { values: ROWS });
   assertEquals(full.usermeta, { provenance: PROVENANCE });
   assertEquals(full.mark, SPEC.mark);
   const untitled = figureSpec({ mark: "point" }, [], PROVENANCE, "name");
-  assertEquals(untitled.title, {
-    anchor: "start",
-    text: "name",
-    subtitle: [provenanceCaption(PROVENANCE)],
-  });
+  assertEquals(untitled.title, { anchor: "start", text: "name" });
+});
+
+Deno.test("inkBox finds the drawn pixels; cropToContent keeps them and a 6 px margin", () => {
+  const rgba = new Uint8Array(4 * 5 * 4);
+  rgba[4 * (1 * 5 + 2) + 3] = 255; // (x 2, y 1)
+  rgba[4 * (3 * 5 + 3) + 3] = 10; // (x 3, y 3), faint but drawn
+  assertEquals(inkBox(rgba, 5, 4), { left: 2, top: 1, right: 4, bottom: 4 });
+  assertEquals(inkBox(new Uint8Array(4 * 4), 2, 2), null);
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="200" ' +
+    'viewBox="0 0 300 200"><rect width="300" height="200" fill="white"/>' +
+    '<rect x="40" y="30" width="50" height="20" fill="black"/></svg>';
+  const cropped = cropToContent(svg);
+  assertIncludes(cropped, 'width="62" height="32" viewBox="34 24 62 32"');
+  assertIncludes(cropped, '<rect x="34" y="24" width="62" height="32" fill="white"/>');
 });
 
 Deno.test("renderFigure writes spec, SVG, PNG and CSV that agree with each other", async () => {
@@ -106,7 +94,7 @@ Deno.test("renderFigure writes spec, SVG, PNG and CSV that agree with each other
     assertEquals(paths.csv, join(dir, "nested", "fig.csv"));
     assertEquals(await Deno.readTextFile(paths.svg), svg);
     assertIncludes(svg, "Test figure");
-    assertIncludes(svg, "config configs/cvae.yaml · prepare 3f9a2c1d · train 0b12aa4e");
+    assert_(!svg.includes("3f9a2c1d"), "the provenance keys are drawn into the figure");
     const spec = JSON.parse(await Deno.readTextFile(paths.spec));
     assertEquals(spec.usermeta.provenance, PROVENANCE);
     assertEquals(spec.data.values, ROWS);

@@ -11,7 +11,9 @@ import { type Row, toCsv } from "../../pipeline/table.ts";
 import type { FigureEntry } from "./document.ts";
 import type { Provenance } from "./figure.ts";
 import type { ReportInputs } from "./inputs.ts";
+import { type Axis, gridFigureSvg } from "./grid_svg.ts";
 import { imageGrid } from "./png.ts";
+import { svgToPng } from "./figure.ts";
 
 export interface GridLayout {
   description: string;
@@ -19,6 +21,34 @@ export interface GridLayout {
   columns: number;
   /** One row per tile, in grid order: what the tile shows. */
   tiles: Row[];
+  /** Labels drawn beside the grid's rows and above its columns (class, z value). */
+  rowAxis?: Axis;
+  columnAxis?: Axis;
+}
+
+/** What images.json says about one tensor (evaluate's note), the fields the labels use. */
+interface ImageNote {
+  labels?: unknown;
+  columnDim?: unknown;
+  columnValues?: unknown;
+  rowDim?: unknown;
+  rowValues?: unknown;
+}
+
+const note = (inputs: ReportInputs, id: string): ImageNote => {
+  const entry = inputs.imageNotes[id];
+  return typeof entry === "object" && entry !== null ? entry as ImageNote : {};
+};
+const numbers = (value: unknown): number[] | null =>
+  Array.isArray(value) && value.every((v) => typeof v === "number") ? value : null;
+/** z values to two decimals, with a true minus sign as the charts print them. */
+const zText = (z: number) => z.toFixed(2).replace("-", "−");
+
+/** Column labels when every tile of each column has the same class (round-robin draws). */
+function columnClasses(labels: number[] | null, columns: number): string[] | null {
+  if (!labels || labels.length < columns) return null;
+  const same = labels.every((label, i) => label === labels[i % columns]);
+  return same ? labels.slice(0, columns).map(String) : null;
 }
 
 export interface GridFigure {
@@ -53,28 +83,42 @@ export const GRIDS: GridFigure[] = [
     file: "reconstructions.npy",
     title: "Reconstructions",
     shape: ["2", "n", "H", "W"],
-    layout: ([, n]) => ({
-      description: "Top row: test images; bottom row: their reconstructions.",
-      columns: n,
-      tiles: tiles(
-        2,
-        n,
-        (r, c) => ({ shows: r === 0 ? "original" : "reconstruction", example: c }),
-      ),
-    }),
+    layout: ([, n], inputs) => {
+      const labels = numbers(note(inputs, "reconstructions").labels);
+      const known = labels?.length === n ? labels : null;
+      return {
+        description: "Top row: test images; bottom row: their reconstructions.",
+        columns: n,
+        tiles: tiles(2, n, (r, c) => ({
+          shows: r === 0 ? "original" : "reconstruction",
+          example: c,
+          ...(known ? { label: known[c] } : {}),
+        })),
+        rowAxis: { title: "", labels: ["test image", "reconstruction"] },
+        ...(known ? { columnAxis: { title: "class", labels: known.map(String) } } : {}),
+      };
+    },
   },
   {
     id: "prior_samples",
     file: "prior_samples.npy",
     title: "Samples from the prior",
     shape: ["n", "H", "W"],
-    layout: ([n]) => {
+    layout: ([n], inputs) => {
       const columns = Math.ceil(Math.sqrt(n));
+      const labels = numbers(note(inputs, "prior_samples").labels);
+      const known = labels?.length === n ? labels : null;
+      const byColumn = columnClasses(known, columns);
       return {
         description: `${n} decoded draws z ~ p(z).`,
         columns,
-        tiles: tiles(Math.ceil(n / columns), columns, (r, c) => ({ sample: r * columns + c }))
-          .slice(0, n),
+        tiles: tiles(Math.ceil(n / columns), columns, (r, c) => ({
+          sample: r * columns + c,
+          ...(known ? { label: known[r * columns + c] ?? null } : {}),
+        })).slice(0, n),
+        ...(byColumn
+          ? { columnAxis: { title: "class y of the prior draw", labels: byColumn } }
+          : {}),
       };
     },
   },
@@ -91,6 +135,7 @@ export const GRIDS: GridFigure[] = [
           `${m} samples each.`,
         columns: m,
         tiles: tiles(classes, m, (r, c) => ({ label: label(r), sample: c })),
+        rowAxis: { title: "class y", labels: labels.map(String) },
       };
     },
   },
@@ -99,11 +144,28 @@ export const GRIDS: GridFigure[] = [
     file: "traversal.npy",
     title: "Latent traversal",
     shape: ["rows", "columns", "H", "W"],
-    layout: ([rows, columns]) => ({
-      description: `Decoder outputs on a ${rows} × ${columns} grid of latent points.`,
-      columns,
-      tiles: tiles(rows, columns),
-    }),
+    layout: ([rows, columns], inputs) => {
+      const { columnDim, rowDim, ...values } = note(inputs, "traversal");
+      const [x, y] = [numbers(values.columnValues), numbers(values.rowValues)];
+      // The z value of each column and row, when evaluate's note gives them all.
+      const known = x?.length === columns && y?.length === rows &&
+        typeof columnDim === "number" && typeof rowDim === "number";
+      return {
+        description: `Decoder outputs on a ${rows} × ${columns} grid of latent points.`,
+        columns,
+        tiles: tiles(
+          rows,
+          columns,
+          (r, c) => known ? { [`z${columnDim}`]: x![c], [`z${rowDim}`]: y![r] } : {},
+        ),
+        ...(known
+          ? {
+            columnAxis: { title: `z${columnDim}`, labels: x!.map(zText) },
+            rowAxis: { title: `z${rowDim}`, labels: y!.map(zText) },
+          }
+          : {}),
+      };
+    },
   },
 ];
 
@@ -173,11 +235,24 @@ export async function writeGrid(
   const [height, width] = shape.slice(-2);
   const count = shape.slice(0, -2).reduce((a, b) => a * b, 1);
   const scale = Math.max(1, Math.round(TILE_PIXELS / Math.max(height, width)));
-  const png = imageGrid(array.data as Float32Array, count, height, width, {
+  const grid = imageGrid(array.data as Float32Array, count, height, width, {
     columns: layout.columns,
     padding: PADDING,
     scale,
   });
+  // The figure: the grid's pixels as they are, with its title and labels drawn around it.
+  const svg = gridFigureSvg({
+    title,
+    png: grid,
+    ...pngSize(grid),
+    offset: PADDING,
+    tileWidth: width * scale,
+    tileHeight: height * scale,
+    gap: PADDING,
+    rows: layout.rowAxis,
+    columns: layout.columnAxis,
+  });
+  const png = svgToPng(svg, 1);
   const sidecar = {
     title,
     description,
@@ -189,6 +264,7 @@ export async function writeGrid(
   const dir = join(outDir, "images");
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, `${id}.png`), png);
+  await writeFile(join(dir, `${id}.svg`), svg);
   await writeFile(join(dir, `${id}.csv`), toCsv(layout.tiles));
   await writeFile(join(dir, `${id}.provenance.json`), JSON.stringify(sidecar, null, 2) + "\n");
   return {
@@ -199,6 +275,7 @@ export async function writeGrid(
     image: `images/${id}.png`,
     ...pngSize(png),
     files: [
+      { label: "SVG", path: `images/${id}.svg` },
       { label: "tiles (CSV)", path: `images/${id}.csv` },
       { label: "provenance (JSON)", path: `images/${id}.provenance.json` },
     ],

@@ -30,7 +30,8 @@ pre code { font-size: inherit; }
 [title] { text-decoration: underline dotted #999; cursor: help; }
 figure { margin: 1.5rem 0; }
 figure svg, figure img { max-width: 100%; height: auto; display: block; }
-figure img { image-rendering: pixelated; border: 1px solid #ddd; }
+/* Grids are drawn tile for tile; a grid figure carries its own title and labels. */
+figure img { image-rendering: pixelated; }
 figcaption { font-size: 0.85rem; color: #444; margin-top: 0.4rem; max-width: 760px; }
 figcaption .provenance, figcaption .files { color: #666; }
 a { color: #1f5fa0; }

@@ -21,6 +21,8 @@ export type MetricSection = Record<string, unknown> & { reasons?: Record<string,
 export interface EvalMetrics {
   likelihood: string;
   units: string;
+  /** The evaluated model: its kind says what the numbers bound (see notation.ts). */
+  model?: { kind: string; regularizer: string; beta: number };
   test: MetricSection & { iw?: { k: number; logLikelihood: number; stdError: number }[] };
   train: MetricSection;
   aggregatePosterior?: { mean: number[]; variance: number[] };

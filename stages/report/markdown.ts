@@ -12,27 +12,49 @@ import {
   type ReportDocument,
   type Table,
 } from "./document.ts";
+import { padVisible, visibleWidth } from "../../pipeline/text_width.ts";
 import { provenanceCaption } from "./figure.ts";
 
-/** Plain text, with the characters Markdown would read as markup escaped. */
-const escape = (text: string) => text.replace(/[\\`*_[\]<>|#]/g, "\\$&");
+/**
+ * Plain text with a backslash only where Markdown would read markup, so that the file reads
+ * as plain text too: `*` and backticks always; `_` unless inside a word (E_q, Σ_y), where
+ * CommonMark never starts emphasis; `]` before `(` (a link); `<` before a tag or autolink;
+ * `&` before an entity; `#`, `>`, list markers at a line's start; `|` in tables only.
+ */
+function escape(text: string, inTable = false): string {
+  const word = /[\p{L}\p{N}]/u;
+  const out = [...text].map((c, i, chars) => {
+    const [before, after] = [chars[i - 1] ?? "", chars[i + 1] ?? ""];
+    const markup = /[\\`*]/.test(c) ||
+      (c === "_" && !(word.test(before) && word.test(after))) ||
+      (c === "]" && after === "(") ||
+      (c === "<" && /[A-Za-z/!?]/.test(after)) ||
+      (c === "&" && /[A-Za-z#]/.test(after)) ||
+      (c === "|" && inTable);
+    return markup ? `\\${c}` : c;
+  }).join("");
+  // At a line's start: a heading, a quote, a list item.
+  return out.replace(/^(#|>|[-+] |\d+[.)] )/, (m) => `\\${m}`);
+}
 
 /** A table cell on one line; code spans keep their text but still escape pipes (GFM). */
 const cellMarkdown = (value: Cell): string => {
   const text = cellText(value).replace(/\n/g, " ");
   return typeof value !== "string" && value.code
     ? `\`${text.replace(/\|/g, "\\|")}\``
-    : escape(text);
+    : escape(text, true);
 };
 
+/** A GFM table whose columns are padded to line up, so that it reads as plain text too. */
 function markdownTable({ columns, align = [], rows }: Table): string {
-  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
-  const rule = columns.map((_, i) => align[i] === "right" ? "---:" : "---");
-  return [
-    line(columns.map(cellMarkdown)),
-    line(rule),
-    ...rows.map((row) => line(row.map(cellMarkdown))),
-  ].join("\n");
+  const cells = [columns, ...rows].map((row) => row.map(cellMarkdown));
+  const widths = columns.map((_, i) =>
+    Math.max(3, ...cells.map((row) => visibleWidth(row[i] ?? "")))
+  );
+  const pad = (text: string, i: number) => padVisible(text, widths[i], align[i] ?? "left");
+  const line = (row: string[]) => `| ${row.map(pad).join(" | ")} |`;
+  const rule = widths.map((w, i) => align[i] === "right" ? "-".repeat(w - 1) + ":" : "-".repeat(w));
+  return [line(cells[0]), `| ${rule.join(" | ")} |`, ...cells.slice(1).map(line)].join("\n");
 }
 
 function figure(entry: FigureEntry, number: number): string {

@@ -5,7 +5,16 @@
  */
 import type { Row } from "../../pipeline/table.ts";
 import type { Cell, Table } from "./document.ts";
-import { bool, metric, type MetricSection, num, type ReportInputs } from "./inputs.ts";
+import { atMiCeiling, miCeilingNoise } from "../evaluation/mi_ceiling.ts";
+import {
+  bool,
+  type EvalMetrics,
+  metric,
+  type MetricSection,
+  num,
+  type ReportInputs,
+} from "./inputs.ts";
+import { type Notation, notation } from "./notation.ts";
 import type { StageVersions } from "./provenance.ts";
 
 const NATS = "nats per example";
@@ -25,20 +34,29 @@ function valueCell(
 }
 
 interface MetricRow {
-  label: string;
+  /** The quantity, in the model's own notation: a CVAE's bounds are on log p(x | y). */
+  label: (n: Notation) => string;
   key: string;
   section: "test" | "cvae";
   /** Whether the training split has it too. */
   train?: boolean;
   unit: string;
   format: (v: number) => string;
-  note?: string;
+  note?: (n: Notation, metrics: EvalMetrics) => string;
 }
 
 const METRIC_ROWS: MetricRow[] = [
-  { label: "−ELBO", key: "negElbo", section: "test", train: true, unit: NATS, format: fixed(2) },
   {
-    label: "distortion, E_q[−log p(x|z)]",
+    label: (n) => `−ELBO, upper bound on −${n.evidence}`,
+    key: "negElbo",
+    section: "test",
+    train: true,
+    unit: NATS,
+    format: fixed(2),
+    note: (n) => n.evidence === "log p(x)" ? "β = 1" : "β = 1; y the true label",
+  },
+  {
+    label: (n) => `distortion, E_${n.posterior}[−log ${n.likelihood}]`,
     key: "distortion",
     section: "test",
     train: true,
@@ -46,81 +64,123 @@ const METRIC_ROWS: MetricRow[] = [
     format: fixed(2),
   },
   {
-    label: "rate, KL(q(z|x) ‖ p(z))",
+    label: (n) => `rate, KL(${n.posterior} ‖ ${n.prior})`,
     key: "rate",
     section: "test",
     train: true,
     unit: NATS,
     format: fixed(2),
+    note: (n) => n.priorLaw,
   },
-  { label: "BCE at z = μ", key: "bceMeanZ", section: "test", unit: NATS, format: fixed(2) },
-  { label: "BCE at sampled z", key: "bceSampledZ", section: "test", unit: NATS, format: fixed(2) },
+  { label: () => "BCE at z = μ", key: "bceMeanZ", section: "test", unit: NATS, format: fixed(2) },
   {
-    label: "MSE at z = μ",
+    label: () => "BCE at sampled z",
+    key: "bceSampledZ",
+    section: "test",
+    unit: NATS,
+    format: fixed(2),
+  },
+  {
+    label: () => "MSE at z = μ",
     key: "mseMeanZ",
     section: "test",
     unit: "squared error per example",
     format: fixed(3),
   },
   {
-    label: "MSE at sampled z",
+    label: () => "MSE at sampled z",
     key: "mseSampledZ",
     section: "test",
     unit: "squared error per example",
     format: fixed(3),
   },
   {
-    label: "mutual information I(x; z)",
+    label: () => "mutual information I(x; z), estimate",
     key: "mutualInformation",
     section: "test",
     unit: "nats",
     format: fixed(3),
+    note: (_, metrics) => miNote(metrics.test),
   },
   {
-    label: "log N, the bound on I(x; z)",
+    label: () => "log N, the ceiling of the I(x; z) estimate",
     key: "logN",
     section: "test",
     unit: "nats",
     format: fixed(3),
+    note: (_, metrics) => logNNote(metrics.test),
   },
   {
-    label: "log p(x | y), ELBO bound",
+    label: () => "log p(x | y), ELBO bound",
     key: "logPxGivenY",
     section: "cvae",
     unit: NATS,
     format: fixed(2),
-    note: "true label; = −(−ELBO)",
+    note: () => "y the true label; = −(−ELBO)",
   },
   {
-    label: "log p(x) = log Σ_y p(y) p(x | y), ELBO bound",
+    label: () => "log p(x) = log Σ_y p(y) p(x | y), ELBO bound",
     key: "logPx",
     section: "cvae",
     unit: NATS,
     format: fixed(2),
-    note: "uniform p(y), each label's ELBO",
+    note: () => "uniform p(y), each label's ELBO",
   },
   {
-    label: "class-conditional sample accuracy",
+    label: () => "class-conditional sample accuracy",
     key: "sampleAccuracy",
     section: "cvae",
     unit: "%",
     format: percent,
-    note: "decoded samples the classifier gives their conditioning class",
+    note: () => "decoded samples the classifier gives their conditioning class",
   },
 ];
 
-/** The last (largest-k) IW estimate: the tightest bound on log p(x). */
-function iwRow(test: ReportInputs["metrics"]["test"]): Cell[] | null {
+/**
+ * The last (largest-K) IW estimate: the tightest bound on the evidence, with how far it
+ * rises above the ELBO of the same examples (the full test split's ELBO is another mean).
+ */
+function iwRow(test: EvalMetrics["test"], n: Notation): Cell[] | null {
   const best = test.iw?.filter((p) => typeof p.logLikelihood === "number").at(-1);
   if (!best) return null;
   const error = typeof best.stdError === "number" ? ` ± ${best.stdError.toFixed(2)}` : "";
+  const elbo = metric(test, "iwExamplesElbo").value;
+  const examples = metric(test, "iwExamples").value;
+  const rise = elbo === null ? [] : [
+    `${signed(best.logLikelihood - elbo)} over the ELBO of the same ` +
+    `${examples === null ? "" : `${count(examples)} `}test examples (${elbo.toFixed(2)})`,
+  ];
   return [
-    `log p(x), IW estimate, k = ${count(best.k)}`,
+    `${n.evidence}, IW lower bound, K = ${count(best.k)}`,
     best.logLikelihood.toFixed(2) + error,
     "—",
     NATS,
-    "± one standard error",
+    [...rise, "± one standard error over the examples"].join("; "),
   ];
+}
+
+const signed = (v: number) => (v < 0 ? "−" : "+") + Math.abs(v).toFixed(2);
+
+/** Whether a split's MI estimate sits at its ceiling log N (see mi_ceiling.ts). */
+export function miSaturated(test: MetricSection): boolean {
+  const [mi, logN] = [metric(test, "mutualInformation").value, metric(test, "logN").value];
+  const dims = metric(test, "latentDim").value;
+  return mi !== null && logN !== null && dims !== null && atMiCeiling(mi, logN, dims);
+}
+
+/** Beside a saturated MI estimate: that it is biased there, and why, never "a ≤ b". */
+function miNote(test: EvalMetrics["test"]): string {
+  if (!miSaturated(test)) return "";
+  return "saturated at its ceiling log N, so biased low: q(z) is the mean of the same N " +
+    "posteriors (each z's own weighted 1/N), so the estimate cannot pass log N but by " +
+    "noise; I(x; z) may be far larger";
+}
+
+function logNNote(test: EvalMetrics["test"]): string {
+  const logN = metric(test, "logN").value, dims = metric(test, "latentDim").value;
+  if (logN === null || dims === null) return "";
+  return `N = ${count(Math.round(Math.exp(logN)))} test examples; the estimate can pass ` +
+    `it by noise (sd ${miCeilingNoise(dims, logN).toFixed(3)})`;
 }
 
 export function metricsTable({ metrics, classifier }: ReportInputs): Table {
@@ -128,22 +188,25 @@ export function metricsTable({ metrics, classifier }: ReportInputs): Table {
     test: metrics.test,
     cvae: metrics.cvae,
   };
+  const n = notation(metrics);
   const rows: Cell[][] = [];
   for (const spec of METRIC_ROWS) {
     const section = sections[spec.section];
     if (!section) continue; // a model without that section (no cvae block for a vae)
     const test = metric(section, spec.key);
     const train = spec.train ? metric(metrics.train, spec.key) : null;
-    const notes = [...new Set([spec.note, test.reason, train?.reason].filter(Boolean))];
+    // A caveat about a number that is not there (an ae's rate) says nothing.
+    const note = test.value === null ? undefined : spec.note?.(n, metrics);
+    const notes = [...new Set([note, test.reason, train?.reason].filter(Boolean))];
     rows.push([
-      spec.label,
+      spec.label(n),
       valueCell(test, spec.format),
       train ? valueCell(train, spec.format) : "—",
       spec.unit,
       notes.join("; "),
     ]);
     if (spec.key === "rate") {
-      const iw = iwRow(metrics.test);
+      const iw = iwRow(metrics.test, n);
       if (iw) rows.push(iw);
     }
   }
@@ -194,7 +257,7 @@ export function perClassTable({ card, classifier, perClass }: ReportInputs): Tab
       "class",
       "test examples",
       ...(classifier ? ["classifier accuracy (%)"] : []),
-      ...(perClass ? [`log p(x | y) (${NATS})`, "sample accuracy (%)"] : []),
+      ...(perClass ? [`ELBO bound on log p(x | y) (${NATS})`, "sample accuracy (%)"] : []),
     ],
     align: ["left", "right", "right", "right", "right"],
     rows,
@@ -203,6 +266,7 @@ export function perClassTable({ card, classifier, perClass }: ReportInputs): Tab
 
 /** Per latent dimension: KL, posterior moments, activity, and the aggregate posterior. */
 export function latentTable({ klPerDim, metrics }: ReportInputs): Table {
+  const n = notation(metrics);
   const aggregate = metrics.aggregatePosterior;
   const cell = (v: number | null | undefined, digits = 3) =>
     typeof v === "number" ? v.toFixed(digits) : "n/a";
@@ -224,7 +288,7 @@ export function latentTable({ klPerDim, metrics }: ReportInputs): Table {
     columns: [
       "dim",
       `KL (${NATS})`,
-      "mean μ²",
+      `mean ${n.muSquared}`,
       "mean σ²",
       "mean log σ²",
       "activity",

@@ -252,6 +252,7 @@ async function writeEvaluate(dir: string, config: ResolvedConfig): Promise<void>
   const metrics = {
     likelihood: "bernoulli",
     units: "nats per example",
+    model: { kind, regularizer: config.loss.regularizer, beta: config.loss.beta },
     test: {
       negElbo: ae ? null : 71.234,
       distortion: 62.5,
@@ -264,6 +265,7 @@ async function writeEvaluate(dir: string, config: ResolvedConfig): Promise<void>
       latentDim,
       mutualInformation: ae ? null : 4.12,
       logN: Math.log(TEST_COUNT),
+      ...(ae ? {} : { miExamples: TEST_COUNT, iwExamples: 40, iwExamplesElbo: -71.5 }),
       iw: ae ? [] : [1, 4, 16, 64].map((k) => ({
         k,
         logLikelihood: -71.2 + 2 * (1 - 1 / Math.sqrt(k)),
@@ -350,7 +352,8 @@ async function writeEvaluate(dir: string, config: ResolvedConfig): Promise<void>
       join(dir, "class_means.csv"),
       range(CLASSES).map((label) => ({
         label,
-        ...Object.fromEntries(range(latentDim).map((d) => [`mu${d}`, Math.cos(label + d)])),
+        // As evaluate's classMeanRows writes them: label, z0, z1, …
+        ...Object.fromEntries(range(latentDim).map((d) => [`z${d}`, Math.cos(label + d)])),
       })),
     );
     await writeCsv(

@@ -273,7 +273,8 @@ export function iwRise(ks: number[], given = "x", interval = false): ChartSpec {
         encoding: { y: { field: "rise", ...y } },
       },
       {
-        mark: { type: "text", dy: -12, fontSize: 11 },
+        // Up and to the right of the point, clear of its error bar.
+        mark: { type: "text", align: "left", dx: 5, dy: -10, fontSize: 11 },
         encoding: { y: { field: "rise", ...y }, text: { field: "riseText", type: "nominal" } },
       },
     ],

@@ -273,8 +273,9 @@ export function iwRise(ks: number[], given = "x", interval = false): ChartSpec {
         encoding: { y: { field: "rise", ...y } },
       },
       {
-        // Up and to the right of the point, clear of its error bar.
-        mark: { type: "text", align: "left", dx: 5, dy: -10, fontSize: 11 },
+        // Below and to the right of the point: clear of its error bar and of the line, which
+        // only rises to the right (the bound tightens with K).
+        mark: { type: "text", align: "left", baseline: "top", dx: 5, dy: 4, fontSize: 11 },
         encoding: { y: { field: "rise", ...y }, text: { field: "riseText", type: "nominal" } },
       },
     ],

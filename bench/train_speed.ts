@@ -108,7 +108,7 @@ const show = (r: Result) =>
       `  (median ${median(r).toFixed(0)}, rounds ${r.rounds.map((v) => v.toFixed(0)).join(" ")})`,
   );
 
-/** A warning for every side whose rounds disagree by more than NOISY: its ratio is not to be trusted. */
+/** A warning for each side whose rounds disagree by over NOISY: its ratio cannot be trusted. */
 export function noiseWarnings(results: Result[]): string[] {
   return results.filter((r) => spread(r) > NOISY).map((r) =>
     `warning: ${r.label} rounds differ by ${(spread(r) * 100).toFixed(0)}% ` +

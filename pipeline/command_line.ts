@@ -27,7 +27,7 @@ const OPTIONS = {
 type Option = keyof typeof OPTIONS | "force";
 
 /** The options each command takes besides --artifacts and --reports (which all take). */
-const COMMAND_OPTIONS: Record<Command, Option[]> = {
+export const COMMAND_OPTIONS: Record<Command, Option[]> = {
   run: ["seeds", "force"],
   report: ["seeds", "force"],
   compare: ["seeds", "name", "force"],

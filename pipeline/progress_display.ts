@@ -33,8 +33,8 @@ export interface ProgressState {
  * the cursor never sits on the last column, where some terminals wrap): whole parts are
  * dropped, least important first, and no number is ever cut. In order: the bar shrinks to a
  * comfortable width; the extras go, last first; the bar shrinks to its minimum, then goes;
- * then the step count; then what runs now; last the label is shortened with `…`. The count and percentage are
- * padded to their final width, so the line does not jump as they grow.
+ * then the step count; then what runs now; last the label is shortened with `…`. The count
+ * and percentage are padded to their final width, so the line does not jump as they grow.
  */
 export function progressLine(state: ProgressState, columns: number): string {
   const room = Math.max(1, columns - 1);

@@ -176,8 +176,13 @@ export const configSchema = z.strictObject({
   name: z.string().max(MAX_NAME_LENGTH).regex(SAFE_NAME).optional(),
   /** Every random draw in every stage derives from this. */
   seed: z.int().min(0).max(2 ** 31 - 1).default(0),
-  /** The tfjs backend: wasm is the fast one here; cpu is the pure-JS reference. */
-  backend: z.enum(["wasm", "cpu"]).default("wasm"),
+  /**
+   * The tfjs backend: blas (wasm with a system BLAS doing the matrix products) is the fast
+   * one; auto takes it when a BLAS loads, else wasm; cpu is the pure-JS reference.
+   */
+  backend: z.enum(["auto", "wasm", "blas", "cpu"]).default("auto"),
+  /** Threads of each BLAS product (default: every core); part of every key the BLAS joins. */
+  blasThreads: positiveInt.max(1024).optional(),
   data: dataSchema.prefault({}),
   model: modelSchema.prefault({}),
   loss: lossSchema.prefault({}),

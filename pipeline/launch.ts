@@ -11,11 +11,13 @@
  *   and `readlink` by absolute path, which read /proc for lock records (Deno asks for
  *   --allow-all before it reads /proc itself; see proc_files.ts), and git, which says the
  *   project's commit for the manifests (project_version.ts);
- * - env: the two variables the `yaml` package reads; sys: the host name (lock records),
+ * - env: the two variables the `yaml` package reads, and BLAS_LIBRARY (which BLAS to load);
+ *   sys: the host name (lock records),
  *   the memory size (the memory check of a config), and the CPU and network-interface
  *   lists that `@resvg/resvg-js` reads (through Node's process report) to pick its build;
- * - ffi: the project's pinned npm packages only (`node_modules/.deno`), where the one
- *   native library is: resvg's, which turns figures into PNG;
+ * - ffi: the project's pinned npm packages only (`node_modules/.deno`), where resvg's native
+ *   library is (it turns figures into PNG), and the system BLAS the blas backend loads, when
+ *   there is one (read too: its sha256 joins the keys);
  * - no network, and never a permission prompt.
  *
  * Relative paths on the command line are the user's: see fromUserFolder (INIT_CWD).
@@ -23,6 +25,7 @@
  * Tests run pipeline/cli.ts directly with their own permissions.
  */
 import { dirname, isAbsolute, join, resolve } from "node:path";
+import { blasLibraryFile } from "../stages/model/compute.ts";
 import { STAGES } from "../stages/registry.ts";
 import { helpRequested } from "./command_help.ts";
 import { type CommandLine, CONFIG_FILE, parseCommandLine, PROJECT_ROOT } from "./command_line.ts";
@@ -33,7 +36,7 @@ import { PROC_READERS } from "./proc_files.ts";
 import { GIT_PATHS } from "./project_version.ts";
 
 /** Environment variables libraries read at import (`yaml`: LOG_TOKENS, LOG_STREAM). */
-const ENV_READ = ["LOG_TOKENS", "LOG_STREAM"];
+const ENV_READ = ["LOG_TOKENS", "LOG_STREAM", "BLAS_LIBRARY"];
 const SYS = ["hostname", "systemMemoryInfo", "cpus", "networkInterfaces"];
 /** Where npm packages live (deno.json: nodeModulesDir auto); resvg's addon is in there. */
 const NATIVE = join(PROJECT_ROOT, "node_modules", ".deno");
@@ -55,6 +58,8 @@ export async function permissionsFor(
       }
     }
   }
+  const blas = blasLibraryFile();
+  if (blas) read.push(blas);
   return { read: unique(read.flatMap(withTarget)), write: unique([args.artifacts, args.reports]) };
 }
 
@@ -96,8 +101,14 @@ export function permissionFlags(paths: { read: string[]; write: string[] }): str
     `--allow-run=${[Deno.execPath(), ...procReaders()].join(",")}`,
     `--allow-env=${ENV_READ.join(",")}`,
     `--allow-sys=${SYS.join(",")}`,
-    `--allow-ffi=${NATIVE}`,
+    `--allow-ffi=${[NATIVE, ...blasFiles()].join(",")}`,
   ];
+}
+
+/** The BLAS library file, and the file it links to: what the blas backend opens. */
+function blasFiles(): string[] {
+  const blas = blasLibraryFile();
+  return blas ? withTarget(blas) : [];
 }
 
 const unique = (paths: string[]) => [...new Set(paths.map((p) => resolve(p)))];

@@ -77,11 +77,19 @@ export async function planStages(
       inputs[upstream] = found.key;
     }
     const external = await hashExternalFiles(spec, config, env.configPath);
-    planned.push(
-      await planStage(spec, spec.params(config), inputs, env, external?.files, external?.refs),
-    );
+    const params = paramsOf(spec, config, env.configPath);
+    planned.push(await planStage(spec, params, inputs, env, external?.files, external?.refs));
   }
   return planned;
+}
+
+/** A stage's params, a UserError in working them out (no BLAS for `backend: blas`) named. */
+function paramsOf(spec: StageSpec, config: ResolvedConfig, configPath: string): unknown {
+  try {
+    return spec.params(config);
+  } catch (error) {
+    throw error instanceof UserError ? namingConfig(error, configPath, spec.name) : error;
+  }
 }
 
 /** One stage's key from what goes into it: its code, params, upstream keys and runtime. */
@@ -95,7 +103,7 @@ export async function planStage(
 ): Promise<PlannedStage> {
   const fingerprint = await codeFingerprint(env.graph, spec.module, env.projectRoot);
   // tfjs and every other npm package a stage loads are in its fingerprint; a stage whose
-  // numbers depend on the tfjs backend has `backend` in its params.
+  // numbers depend on the tfjs backend has it (and its BLAS) in its params.
   const runtime = { deno: env.denoVersion ?? Deno.version.deno };
   const keyInputs: KeyInputs = {
     stage: spec.name,

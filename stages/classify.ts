@@ -16,6 +16,7 @@ import { saveClassifier } from "./classifier/saved.ts";
 import type { Dataset } from "./data/dataset.ts";
 import { readPrepared } from "./data/prepared.ts";
 import { initBackend } from "./model/backend.ts";
+import type { Compute } from "./model/compute.ts";
 import { oneHot } from "./model/networks.ts";
 import { Adam } from "./training/adam.ts";
 import { classIndices, epochBatches } from "./training/batches.ts";
@@ -27,7 +28,8 @@ import { classIndices, epochBatches } from "./training/batches.ts";
  */
 export interface ClassifyStageParams {
   seed: number;
-  backend: "wasm" | "cpu";
+  /** The backend and, for blas, the library: results depend on them. */
+  compute: Compute;
   classifier: ClassifierParams;
 }
 
@@ -51,7 +53,7 @@ export interface ClassifierSummary {
 
 export const classify: StageFn<ClassifyStageParams> = async (ctx) => {
   const { seed, classifier: opts } = ctx.params;
-  await initBackend(ctx.params.backend);
+  await initBackend(ctx.params.compute);
   const { train, test, card } = await readPrepared(ctx.inputs.prepare);
   const numClasses = card.classes.length;
   const inputDim = card.height * card.width;

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { join } from "node:path";
 import { configSchema } from "../pipeline/config_schema.ts";
+import { computeOf } from "./model/compute.ts";
 import { sha256 } from "../pipeline/hash.ts";
 import { recordingProgress } from "../pipeline/progress_testing.ts";
 import { testContext } from "../pipeline/stage_testing.ts";
@@ -16,7 +17,7 @@ function params(seed = 0): ClassifyStageParams {
     seed,
     classifier: { hidden: [16], epochs: 4, batchSize: 40, learningRate: 0.01 },
   });
-  return { seed: c.seed, backend: c.backend, classifier: c.classifier };
+  return { seed: c.seed, compute: computeOf(c), classifier: c.classifier };
 }
 
 async function run(p: ClassifyStageParams) {

@@ -41,6 +41,7 @@ import { passMutualInformation } from "./evaluation/mutual_information.ts";
 import { posteriorPass } from "./evaluation/posterior_pass.ts";
 import { mean } from "./evaluation/stats.ts";
 import { initBackend } from "./model/backend.ts";
+import type { Compute } from "./model/compute.ts";
 import { disposeModel, type Model } from "./model/networks.ts";
 import type { DatasetCard } from "./prepare.ts";
 import { loadTrainedModel, type TrainingSummary } from "./training/trained_model.ts";
@@ -54,7 +55,8 @@ import { loadTrainedModel, type TrainingSummary } from "./training/trained_model
  */
 export interface EvaluateStageParams {
   seed: number;
-  backend: "wasm" | "cpu";
+  /** The backend and, for blas, the library: results depend on them. */
+  compute: Compute;
   evaluate: EvaluateParams;
 }
 
@@ -94,7 +96,7 @@ export const evaluate: StageFn<EvaluateStageParams> = async (ctx) => {
   const phases = ctx.progress("evaluate", PHASES.length, { phases: true });
   const phase = (name: typeof PHASES[number]) => phases.tick(PHASES.indexOf(name), name);
   phase("load");
-  await initBackend(ctx.params.backend);
+  await initBackend(ctx.params.compute);
   const run = await load(ctx);
   const seconds: Record<string, number> = {};
   const timed = <T>(name: typeof PHASES[number], f: () => T): T => {

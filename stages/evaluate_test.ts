@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { join } from "node:path";
 import { configSchema } from "../pipeline/config_schema.ts";
+import { computeOf } from "./model/compute.ts";
 import { readNpy } from "../pipeline/npy.ts";
 import { recordingProgress } from "../pipeline/progress_testing.ts";
 import { Rng } from "../pipeline/rng.ts";
@@ -29,7 +30,7 @@ const PARAMS: EvaluateStageParams = (() => {
       gridSize: 5,
     },
   });
-  return { seed: c.seed, backend: c.backend, evaluate: c.evaluate };
+  return { seed: c.seed, compute: computeOf(c), evaluate: c.evaluate };
 })();
 
 async function runEvaluate(

@@ -1,6 +1,7 @@
 import type { StageFn, StageSpec } from "../pipeline/stage.ts";
 import { keyedDataPaths } from "./data/data_paths.ts";
 import { sourceFiles } from "./data/source_files.ts";
+import { computeOf } from "./model/compute.ts";
 
 /**
  * The one table of stages, in dependency order. `params` picks the part of the config a
@@ -24,7 +25,7 @@ export const STAGES: StageSpec[] = [
     // The judge of class-conditional samples: only a conditional model has any.
     when: (c) => c.model.kind === "cvae-prior" || c.model.kind === "cvae-concat",
     whenSays: "it runs only for conditional models",
-    params: (c) => ({ seed: c.seed, backend: c.backend, classifier: c.classifier }),
+    params: (c) => ({ seed: c.seed, compute: computeOf(c), classifier: c.classifier }),
     load: () => import("./classify.ts").then((m) => m.classify as StageFn),
   },
   {
@@ -33,7 +34,7 @@ export const STAGES: StageSpec[] = [
     after: ["prepare"],
     params: (c) => ({
       seed: c.seed,
-      backend: c.backend,
+      compute: computeOf(c),
       model: c.model,
       loss: c.loss,
       train: c.train,
@@ -46,7 +47,7 @@ export const STAGES: StageSpec[] = [
     name: "evaluate",
     module: new URL("./evaluate.ts", import.meta.url),
     after: ["prepare", "train", "classify"],
-    params: (c) => ({ seed: c.seed, backend: c.backend, evaluate: c.evaluate }),
+    params: (c) => ({ seed: c.seed, compute: computeOf(c), evaluate: c.evaluate }),
     load: () => import("./evaluate.ts").then((m) => m.evaluate as StageFn),
   },
   {

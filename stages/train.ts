@@ -10,6 +10,7 @@ import { type Row, writeCsv } from "../pipeline/table.ts";
 import type { Dataset } from "./data/dataset.ts";
 import { readPrepared } from "./data/prepared.ts";
 import { initBackend } from "./model/backend.ts";
+import type { Compute } from "./model/compute.ts";
 import { warmupWeight } from "./model/losses.ts";
 import {
   createModel,
@@ -36,7 +37,8 @@ import type { TrainingSummary } from "./training/trained_model.ts";
  */
 export interface TrainStageParams {
   seed: number;
-  backend: "wasm" | "cpu";
+  /** The backend and, for blas, the library: results depend on them. */
+  compute: Compute;
   model: ModelParams;
   loss: LossParams;
   train: TrainParams;
@@ -50,7 +52,7 @@ const SELECTION_RULE = "lowest validation −ELBO (recon + KL, β = 1, one seede
 
 export const train: StageFn<TrainStageParams> = async (ctx) => {
   const { seed, model: modelParams, loss, train: opts } = ctx.params;
-  await initBackend(ctx.params.backend);
+  await initBackend(ctx.params.compute);
   const { train: data, card } = await readPrepared(ctx.inputs.prepare);
   const classIndex = classIndices(data.labels, card.classes);
   const { fit, validation } = splitValidation(data.labels.length, opts, seed);

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { join } from "node:path";
 import { configSchema } from "../pipeline/config_schema.ts";
+import { computeOf } from "./model/compute.ts";
 import { NumericError } from "../pipeline/errors.ts";
 import { sha256 } from "../pipeline/hash.ts";
 import type { StageContext } from "../pipeline/stage.ts";
@@ -41,7 +42,7 @@ function params(overrides: Record<string, unknown> = {}): TrainStageParams {
     train: { epochs: 3, batchSize: 40 },
     ...overrides,
   });
-  return { seed: c.seed, backend: c.backend, model: c.model, loss: c.loss, train: c.train };
+  return { seed: c.seed, compute: computeOf(c), model: c.model, loss: c.loss, train: c.train };
 }
 
 /** Hooks a test can give the stage's context: a kept work dir, progress, log, resume notes. */

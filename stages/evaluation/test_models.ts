@@ -8,6 +8,7 @@ import { testContext } from "../../pipeline/stage_testing.ts";
 import { classify, type ClassifyStageParams } from "../classify.ts";
 import { prepare } from "../prepare.ts";
 import { train, type TrainStageParams } from "../train.ts";
+import { computeOf } from "../model/compute.ts";
 
 export const ROOT = await Deno.makeTempDir({ prefix: "evaluation-test-" });
 globalThis.addEventListener("unload", () => Deno.removeSync(ROOT, { recursive: true }));
@@ -41,7 +42,7 @@ export function classifierDir(): Promise<string> {
     });
     const params: ClassifyStageParams = {
       seed: SEED,
-      backend: c.backend,
+      compute: computeOf(c),
       classifier: c.classifier,
     };
     const ctx = await testContext(params, { dir: ROOT, inputs: { prepare: await preparedDir() } });
@@ -64,7 +65,7 @@ export function trainedDir(
     });
     const params: TrainStageParams = {
       seed: c.seed,
-      backend: c.backend,
+      compute: computeOf(c),
       model: c.model,
       loss: c.loss,
       train: c.train,

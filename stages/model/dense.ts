@@ -1,4 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
+import type { ModelParams } from "../../pipeline/config_schema.ts";
+import { ACTIVATIONS } from "./activations.ts";
+import { canFuseDense, denseKernel } from "./fused_kernels.ts";
 
 /**
  * A dense layer, x·W (+ b), with a hand-written gradient, arranged for the wasm backend.
@@ -59,6 +62,20 @@ export function dense(
   b?: tf.Tensor1D,
   { inputGrad = true }: DenseOptions = {},
 ): tf.Tensor2D {
+  // The blas backend's one kernel takes only the gradients needed, whatever inputGrad says.
+  if (canFuseDense("linear")) return denseKernel(x, w, b, "linear");
   const op = inputGrad ? withInputGrad : withoutInputGrad;
   return (b ? op(x, w, b) : op(x, w)) as tf.Tensor2D;
+}
+
+/** activation(x·w + b): one fused kernel where the backend has it, else dense then activation. */
+export function denseActivated(
+  x: tf.Tensor2D,
+  w: tf.Tensor2D,
+  b: tf.Tensor1D,
+  activation: ModelParams["activation"],
+  options: DenseOptions = {},
+): tf.Tensor2D {
+  if (canFuseDense(activation)) return denseKernel(x, w, b, activation);
+  return ACTIVATIONS[activation](dense(x, w, b, options));
 }

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { LossParams } from "../../pipeline/config_schema.ts";
+import { bernoulliNllRows, canFuseBernoulliNll } from "./fused_kernels.ts";
 
 /**
  * Every loss term of the pipeline, in nats, as pure functions of tensors. Per-example terms
@@ -130,6 +131,8 @@ const bernoulliNllOp = tf.customGrad((...args) => {
  * grey level in [0, 1]: then it is the usual continuous-target BCE, not a normalized density).
  */
 export function bernoulliNll(logits: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor1D {
+  // The blas backend does it in one SIMD pass (fused_kernels.ts); the maths is the same.
+  if (canFuseBernoulliNll(logits)) return bernoulliNllRows(logits, x);
   return bernoulliNllOp(logits, x) as tf.Tensor1D;
 }
 

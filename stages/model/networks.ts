@@ -1,8 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { LossParams, ModelParams } from "../../pipeline/config_schema.ts";
 import { Rng } from "../../pipeline/rng.ts";
-import { ACTIVATIONS } from "./activations.ts";
-import { dense } from "./dense.ts";
+import { dense, denseActivated } from "./dense.ts";
 import { bernoulliNll, gaussianNll, type RegTerms, regularizer } from "./losses.ts";
 
 /**
@@ -162,9 +161,9 @@ function mlp(
   params: ModelParams,
   inputGrad: boolean,
 ): tf.Tensor2D {
-  const act = ACTIVATIONS[params.activation];
   return layers.reduce(
-    (h, l, i) => act(dense(h, l.kernel, l.bias, { inputGrad: inputGrad || i > 0 })),
+    (h, l, i) =>
+      denseActivated(h, l.kernel, l.bias, params.activation, { inputGrad: inputGrad || i > 0 }),
     x,
   );
 }

@@ -4,6 +4,7 @@
  */
 import type { ProjectVersion } from "../../pipeline/project_version.ts";
 import type { Manifest } from "../../pipeline/store.ts";
+import { type Compute, describeCompute } from "../model/compute.ts";
 import type { Provenance } from "./figure.ts";
 
 /**
@@ -37,7 +38,10 @@ export interface StageVersions {
   deno: string;
   /** The tfjs-core version the stage ran (null: the stage does not load tfjs). */
   tfjs: string | null;
-  /** The tfjs backend the stage was keyed on (null: its numbers do not depend on one). */
+  /**
+   * The backend the stage was keyed on, with its BLAS for blas (null: its numbers do not
+   * depend on one).
+   */
   backend: string | null;
   /** The project's commit the stage ran from, and whether the tree was dirty. */
   project: string;
@@ -51,13 +55,13 @@ export function stageVersions(
   return Object.entries(provenance.stages).map(([stage, key]) => {
     const manifest = manifests[stage];
     const tfjs = manifest?.fingerprint.npm.find((id) => id.startsWith("@tensorflow/tfjs-core@"));
-    const params = manifest?.keyInputs.params as { backend?: unknown } | undefined;
+    const params = manifest?.keyInputs.params as { compute?: Compute } | undefined;
     return {
       stage,
       key,
       deno: manifest?.keyInputs.runtime.deno ?? "unknown",
       tfjs: tfjs?.split("@").at(-1) ?? null,
-      backend: typeof params?.backend === "string" ? params.backend : null,
+      backend: params?.compute ? describeCompute(params.compute) : null,
       project: describeVersion(manifest?.project),
     };
   });

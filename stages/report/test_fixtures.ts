@@ -95,7 +95,9 @@ async function writeManifest(
     keyInputs: {
       stage,
       code: "c".repeat(64),
-      params: usesTfjs ? { seed: config.seed, backend: config.backend } : { seed: config.seed },
+      params: usesTfjs
+        ? { seed: config.seed, compute: { backend: "wasm" } }
+        : { seed: config.seed },
       inputs,
       runtime: { deno: "2.9.6" },
     },

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { ADAM_UPDATE, adamUpdate, hasKernel } from "../model/fused_kernels.ts";
 
 export interface AdamConfig {
   learningRate: number;
@@ -45,11 +46,18 @@ export class Adam extends tf.Optimizer {
     const { learningRate, beta1, beta2, epsilon } = this.config;
     const correction1 = 1 - beta1 ** this.step;
     const correction2 = 1 - beta2 ** this.step;
+    const fused = hasKernel(ADAM_UPDATE);
     tf.tidy(() => {
       for (const { name, tensor: gradient } of list) {
         const param = tf.engine().registeredVariables[name];
         const state = this.moments.get(this.stableName.get(name) ?? "");
         if (!state) throw new Error(`Adam: variable ${name} was not given to the optimizer`);
+        if (fused) {
+          const attrs = { learningRate, beta1, beta2, epsilon, correction1, correction2 };
+          const [p, m, v] = adamUpdate(param, state.m, state.v, gradient, attrs);
+          [param.assign(p), state.m.assign(m), state.v.assign(v)];
+          continue;
+        }
         const m = tf.add(tf.mul(state.m, beta1), tf.mul(gradient, 1 - beta1));
         const v = tf.add(tf.mul(state.v, beta2), tf.mul(tf.square(gradient), 1 - beta2));
         state.m.assign(m);

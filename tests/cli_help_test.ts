@@ -4,21 +4,10 @@
  */
 import { COMMANDS } from "../pipeline/command_help.ts";
 import { assert_, assertEquals, assertIncludes } from "../pipeline/test_assert.ts";
+import { denoTask } from "./cli_testing.ts";
 
-const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-
-/** `deno task <args>` in the project folder; deno's own "Task …" echo is dropped. */
-async function task(...args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["task", ...args],
-    cwd: new URL("..", import.meta.url).pathname,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const stderr = decode(output.stderr).split("\n").filter((l) => !l.startsWith("Task "));
-  return { code: output.code, stdout: decode(output.stdout), stderr: stderr.join("\n").trim() };
-}
+/** `deno task <args>` in the project folder. */
+const task = (...args: string[]) => denoTask(args);
 
 Deno.test("deno task <command> --help prints the command's usage and exits 0", async () => {
   for (const command of COMMANDS) {

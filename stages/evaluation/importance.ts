@@ -86,12 +86,14 @@ export function importanceLogWeights(
 
 /**
  * Each row of t [g, w] repeated s times in place, [g·s, w]. By broadcasting, because the
- * wasm backend's tile and gather are scalar loops, ~30× slower on 784-pixel rows.
+ * wasm backend's tile and gather are scalar loops, ~30× slower on 784-pixel rows; onto
+ * tf.fill's zeros, made in the backend's memory (tf.zeros makes them in JavaScript and copies
+ * them over: a third of the whole IW bound's time on the blas backend).
  */
 function repeatRows(t: tf.Tensor2D, s: number): tf.Tensor2D {
   return tf.tidy(() => {
     const [g, w] = t.shape;
-    return tf.reshape(tf.add(tf.zeros([g, s, w]), tf.reshape(t, [g, 1, w])), [g * s, w]);
+    return tf.reshape(tf.add(tf.fill([g, s, w], 0), tf.reshape(t, [g, 1, w])), [g * s, w]);
   });
 }
 

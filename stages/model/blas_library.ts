@@ -162,15 +162,24 @@ const opened = new Map<string, { library: Library; fingerprint: string }>();
  */
 export function loadBlas(threads: number, path = locateBlas()): Blas | { problem: string } {
   if (!path) {
-    return { problem: `no BLAS library was found (looked for ${SONAMES[0]} and others)` };
+    return {
+      problem: `no BLAS library was found (looked for ${SONAMES.join(", ")} in ` +
+        `${libraryFolders().join(", ")})`,
+    };
   }
+  if (!isFile(path)) return { problem: `${BLAS_LIBRARY_VARIABLE} is ${path}, which is no file` };
   let entry = opened.get(path);
   if (!entry) {
     try {
       const library = Deno.dlopen(path, SYMBOLS);
       entry = { library, fingerprint: libraryFingerprint(path) };
     } catch (e) {
-      return { problem: `${path} cannot be used as a BLAS: ${(e as Error).message}` };
+      // Deno says "Could not open library: …: <why>" or "Failed to register symbol …".
+      const message = (e as Error).message;
+      const why = message.includes("symbol cblas_sgemm")
+        ? "it has no cblas_sgemm"
+        : message.split(": ").at(-1);
+      return { problem: `${path} cannot be loaded as a CBLAS library (${why})` };
     }
     opened.set(path, entry);
   }

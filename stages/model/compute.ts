@@ -31,8 +31,8 @@ export function defaultBlasThreads(): number {
 export class NoBlasError extends Error {}
 
 /** The fix for a missing BLAS, for messages and the README. */
-export const BLAS_INSTALL_HINT = "apt-get install libopenblas0-pthread (Debian/Ubuntu), " +
-  "or set BLAS_LIBRARY to a CBLAS library file";
+export const BLAS_INSTALL_HINT = "install one (Debian/Ubuntu: apt-get install " +
+  "libopenblas0-pthread) or set BLAS_LIBRARY to a CBLAS library file";
 
 /**
  * The backend `choice` comes to on this machine. Loads the BLAS (once per process) to learn
@@ -43,7 +43,7 @@ export function resolveCompute(choice: BackendChoice, threads?: number): Compute
   const loaded = loadBlas(threads ?? defaultBlasThreads());
   if (!("problem" in loaded)) return { backend: "blas", blas: loaded.identity };
   if (choice === "auto") return { backend: "wasm" };
-  throw new NoBlasError(`backend "blas": ${loaded.problem}; ${BLAS_INSTALL_HINT}`);
+  throw new NoBlasError(`backend "blas" needs a BLAS, but ${loaded.problem}; ${BLAS_INSTALL_HINT}`);
 }
 
 /**

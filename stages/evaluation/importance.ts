@@ -9,6 +9,7 @@ import {
   reparameterize,
   sampleEps,
 } from "../model/networks.ts";
+import { repeatRows } from "../model/repeat_rows.ts";
 import { stratifiedSubset } from "../data/split.ts";
 import { type Examples, subset } from "./examples.ts";
 import { logNormal } from "./gaussian.ts";
@@ -65,10 +66,14 @@ export function importanceLogWeights(
             s,
           );
         const [mu, logVar] = [rows(post.mu, d), rows(post.logVar!, d)];
-        const x = rows(ex.x, ex.inputDim);
+        // Each image once: the likelihood reads it for each of its s decodings.
+        const x = tf.tensor2d(ex.x.subarray(first * ex.inputDim, (first + g) * ex.inputDim), [
+          g,
+          ex.inputDim,
+        ]);
         const y = repeatRows(oneHot(ex.classIndex.subarray(first, first + g), model.numClasses), s);
         const z = reparameterize(mu, logVar, eps);
-        const logPxz = tf.neg(reconstructionNll(model, decode(model, z, y), x));
+        const logPxz = tf.neg(reconstructionNll(model, decode(model, z, y), x, s));
         const logPz = logNormal(z, model.classMeans ? rows(post.priorMu, d) : undefined);
         return tf.sub(tf.add(logPxz, logPz), logNormal(z, mu, logVar));
       });
@@ -82,19 +87,6 @@ export function importanceLogWeights(
   }
   bar.done();
   return logW;
-}
-
-/**
- * Each row of t [g, w] repeated s times in place, [g·s, w]. By broadcasting, because the
- * wasm backend's tile and gather are scalar loops, ~30× slower on 784-pixel rows; onto
- * tf.fill's zeros, made in the backend's memory (tf.zeros makes them in JavaScript and copies
- * them over: a third of the whole IW bound's time on the blas backend).
- */
-function repeatRows(t: tf.Tensor2D, s: number): tf.Tensor2D {
-  return tf.tidy(() => {
-    const [g, w] = t.shape;
-    return tf.reshape(tf.add(tf.fill([g, s, w], 0), tf.reshape(t, [g, 1, w])), [g * s, w]);
-  });
 }
 
 export interface IwEstimate {

@@ -16,6 +16,7 @@ import {
   lossTerms,
   namedWeights,
   oneHot,
+  reconstructionNll,
   sampleEps,
   trainStep,
 } from "./networks.ts";
@@ -85,6 +86,31 @@ blasTest("bernoulliNll: the fused kernel and its gradients equal the composite o
   assertClose(blas.value, wasm.value, 2e-5);
   blas.grads.forEach((g, i) => assertClose(g, wasm.grads[i], 1e-6, `argument ${i}`));
 });
+
+blasTest(
+  "bernoulliNll against images repeated: fused with repeat, as on the repeated rows",
+  async () => {
+    const [images, repeat] = [2, 3];
+    const vae = model("vae"); // only its likelihood matters here
+    const logits = numbers(images * repeat * INPUT, 4).map((v) => 8 * v);
+    const targets = numbers(images * INPUT, 5).map((v) => (v + 1) / 2);
+    const { wasm, blas } = await onBoth(() =>
+      tf.tidy(() => {
+        const l = tf.tensor2d(logits, [images * repeat, INPUT]);
+        const x = tf.tensor2d(targets, [images, INPUT]);
+        const f = (a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(reconstructionNll(vae, a as tf.Tensor2D, b as tf.Tensor2D, repeat));
+        return {
+          value: Array.from(reconstructionNll(vae, l, x, repeat).dataSync()),
+          grads: tf.grads(f)([l, x]).map((g) => Array.from(g.dataSync())),
+        };
+      })
+    );
+    disposeModel(vae);
+    assertClose(blas.value, wasm.value, 2e-5);
+    blas.grads.forEach((g, i) => assertClose(g, wasm.grads[i], 1e-5, `argument ${i}`));
+  },
+);
 
 blasTest("Adam: the fused update follows the composite one over 30 steps", async () => {
   const config = { learningRate: 0.05, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };

@@ -11,6 +11,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { activeBlas, defineBlasKernel, heapView, newOutput } from "./blas_backend.ts";
+import { repeatRows } from "./repeat_rows.ts";
 import { type SimdKernels, simdKernels } from "./simd_kernels.ts";
 
 /** Whether the active backend has the kernel `name` (else use the composite twin). */
@@ -100,21 +101,28 @@ export function canFuseBernoulliNll(logits: tf.Tensor2D): boolean {
 }
 
 /**
- * Σ_pixels softplus(l) − x·l for each row of logits [rows, cols], in one pass; the gradient
+ * Σ_pixels softplus(l) − x·l for each row of logits [rows, cols], in one pass, where x holds
+ * one row for each `repeat` rows of logits (several decodings of one image); the gradient
  * dl = dy·(σ(l) − x) is a second kernel (registered below), and ∂x = −dy·l is taken only when
  * x needs one.
  */
-export function bernoulliNllRows(logits: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor1D {
+export function bernoulliNllRows(logits: tf.Tensor2D, x: tf.Tensor2D, repeat = 1): tf.Tensor1D {
   const inputs = { logits, x } as unknown as tf.NamedTensorMap;
-  return tf.engine().runKernel(BERNOULLI_NLL, inputs, {}) as tf.Tensor1D;
+  return tf.engine().runKernel(BERNOULLI_NLL, inputs, { repeat }) as tf.Tensor1D;
 }
 
 defineBlasKernel({
   kernelName: BERNOULLI_NLL,
-  kernelFunc: ({ inputs, backend }) => {
+  kernelFunc: ({ inputs, backend, attrs }) => {
     const wasm = backend as BackendWasm;
     const { logits, x } = inputs as Record<string, tf.TensorInfo>;
+    const { repeat } = attrs as unknown as { repeat: number };
     const [rows, cols] = logits.shape;
+    if (x.shape[0] * repeat !== rows || x.shape[1] !== cols) {
+      throw new Error(
+        `bernoulliNllRows: x [${x.shape}] × ${repeat} does not fit [${rows}, ${cols}]`,
+      );
+    }
     const out = wasm.makeOutput([rows], "float32");
     kernelsOf(wasm).bernoulli_nll_rows(
       offsetOf(wasm, logits),
@@ -122,6 +130,7 @@ defineBlasKernel({
       offsetOf(wasm, out),
       rows,
       cols,
+      repeat,
     );
     return out;
   },
@@ -143,12 +152,20 @@ defineBlasKernel({
 tf.registerGradient({
   kernelName: BERNOULLI_NLL,
   inputsToSave: ["logits", "x"],
-  gradFunc: (dy, saved) => {
-    const [logits, x] = saved;
+  gradFunc: (dy, saved, attrs) => {
+    const [logits, x] = saved as tf.Tensor2D[];
+    const { repeat } = attrs as unknown as { repeat: number };
+    const images = repeat === 1 ? x : repeatRows(x, repeat);
+    const dx = () => tf.mul(tf.expandDims(dy as tf.Tensor, 1), tf.neg(logits));
     return {
       logits: () =>
-        tf.engine().runKernel(BERNOULLI_NLL_GRAD, { logits, x, dy } as tf.NamedTensorMap, {}),
-      x: () => tf.mul(tf.expandDims(dy as tf.Tensor, 1), tf.neg(logits)),
+        tf.engine().runKernel(
+          BERNOULLI_NLL_GRAD,
+          { logits, x: images, dy } as tf.NamedTensorMap,
+          {},
+        ),
+      // Each image's gradient sums over its repeats.
+      x: () => tf.sum(tf.reshape(dx(), [x.shape[0], repeat, x.shape[1]]), 1),
     };
   },
 });
@@ -190,8 +207,11 @@ defineBlasKernel({
     const out = newOutput(wasm, [n, m]);
     if (b) {
       // The bias goes in first and the product is added to it (sgemm's β = 1): no extra pass.
-      const bias = heapView(wasm, b);
-      for (let row = 0; row < n; row++) out.view.set(bias, row * m);
+      // One row, then copies of what is there, doubling: memcpy speed, in log₂(n) calls.
+      out.view.set(heapView(wasm, b));
+      for (let filled = 1; filled < n; filled *= 2) {
+        out.view.copyWithin(filled * m, 0, Math.min(filled, n - filled) * m);
+      }
     }
     const [xv, wv] = [heapView(wasm, x!), heapView(wasm, w!)];
     activeBlas().sgemm(false, false, n, m, k, 1, xv, wv, b ? 1 : 0, out.view);

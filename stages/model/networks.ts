@@ -2,6 +2,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { LossParams, ModelParams } from "../../pipeline/config_schema.ts";
 import { Rng } from "../../pipeline/rng.ts";
 import { dense, denseActivated } from "./dense.ts";
+import { bernoulliNllRows, canFuseBernoulliNll } from "./fused_kernels.ts";
+import { repeatRows } from "./repeat_rows.ts";
 import { bernoulliNll, gaussianNll, type RegTerms, regularizer } from "./losses.ts";
 
 /**
@@ -246,17 +248,26 @@ function decoderLogVar(model: Model): tf.Scalar {
   return model.decoderLogVar ?? tf.scalar(2 * Math.log(model.params.gaussian.sigma));
 }
 
-/** −log p(x|z) per example [batch], in nats, from decode's output. */
+/**
+ * −log p(x|z) per example [batch], in nats, from decode's output. With `xRepeat` > 1, x holds
+ * one image for each xRepeat rows of `decoded` (several decodings of one image, as the IW
+ * bound makes): row r is scored against image ⌊r / xRepeat⌋.
+ */
 export function reconstructionNll(
   model: Model,
   decoded: tf.Tensor2D,
   x: tf.Tensor2D,
+  xRepeat = 1,
 ): tf.Tensor1D {
-  return tf.tidy(() =>
-    model.params.likelihood === "bernoulli"
-      ? bernoulliNll(decoded, x)
-      : gaussianNll(decoded, x, decoderLogVar(model))
-  );
+  return tf.tidy(() => {
+    if (model.params.likelihood === "bernoulli" && canFuseBernoulliNll(decoded)) {
+      return bernoulliNllRows(decoded, x, xRepeat);
+    }
+    const images = repeatRows(x, xRepeat);
+    return model.params.likelihood === "bernoulli"
+      ? bernoulliNll(decoded, images)
+      : gaussianNll(decoded, images, decoderLogVar(model));
+  });
 }
 
 /** Everything one pass computes, per example, for the loss and for evaluation. */

@@ -6,8 +6,17 @@
 import { SIMD_KERNELS_WASM_BASE64 } from "./simd_kernels_wasm.ts";
 
 export interface SimdKernels {
-  /** out[r] = Σ_j softplus(l[r, j]) − x[r, j]·l[r, j], for cols a multiple of 4. */
-  bernoulli_nll_rows(l: number, x: number, out: number, rows: number, cols: number): void;
+  /**
+   * out[r] = Σ_j softplus(l[r, j]) − x[floor(r / repeat), j]·l[r, j], for cols a multiple of 4.
+   */
+  bernoulli_nll_rows(
+    l: number,
+    x: number,
+    out: number,
+    rows: number,
+    cols: number,
+    repeat: number,
+  ): void;
   /** dl[r, j] = dy[r]·(σ(l[r, j]) − x[r, j]), for cols a multiple of 4. */
   bernoulli_nll_grad(
     l: number,

@@ -6,9 +6,8 @@
 ;; This is the source; simd_kernels_wasm.ts holds its assembled bytes, made by
 ;; `deno task kernels` (npm's wabt), and a test checks that the two agree.
 ;;
-;; exp is Cephes's single-precision polynomial (Moshier, "Methods and Programs for
-;; Mathematical Functions", 1989), within 2 ulp of e^x; ln(1 + t) is a short series for the
-;; one range softplus needs.
+;; exp and ln are Cephes's single-precision polynomials (Moshier, "Methods and Programs for
+;; Mathematical Functions", 1989), within 2 ulp of the true values.
 (module
   (import "env" "memory" (memory 1))
 
@@ -47,33 +46,45 @@
                              (v128.const f32x4 1 1 1 1)))
     (f32x4.mul (local.get $p) (i32x4.shl (local.get $big) (i32.const 23))))
 
-  ;; ln(1 + t) for t in [0, 1]: 2·atanh(u) with u = t/(2 + t) in [0, ⅓], by its series to u¹³
-  ;; (the next term is below 1e-8): a third of $log's work, for the one range softplus needs.
-  (func $log1p_unit (param $t v128) (result v128)
-    (local $u v128) (local $u2 v128) (local $p v128)
-    (local.set $u (f32x4.div (local.get $t) (f32x4.add (local.get $t) (v128.const f32x4 2 2 2 2))))
-    (local.set $u2 (f32x4.mul (local.get $u) (local.get $u)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $u2) (v128.const f32x4 0.0769230769 0.0769230769 0.0769230769 0.0769230769))
-                             (v128.const f32x4 0.0909090909 0.0909090909 0.0909090909 0.0909090909)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u2))
-                             (v128.const f32x4 0.1111111111 0.1111111111 0.1111111111 0.1111111111)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u2))
-                             (v128.const f32x4 0.1428571429 0.1428571429 0.1428571429 0.1428571429)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u2))
-                             (v128.const f32x4 0.2 0.2 0.2 0.2)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u2))
-                             (v128.const f32x4 0.3333333333 0.3333333333 0.3333333333 0.3333333333)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u2)) (v128.const f32x4 1 1 1 1)))
-    (f32x4.mul (f32x4.add (local.get $u) (local.get $u)) (local.get $p)))
-
-  ;; softplus(l) = max(l, 0) + ln(1 + e^-|l|): finite for every logit. e^-|l| stops at e^-40
-  ;; (an error below 5e-18): smaller, the series would square it into subnormal floats, which
-  ;; x86 computes tens of times slower (most pixels of a digit's background go there).
-  (func $softplus (param $l v128) (result v128)
-    (f32x4.add (f32x4.pmax (local.get $l) (v128.const f32x4 0 0 0 0))
-               (call $log1p_unit
-                     (call $exp (f32x4.pmax (f32x4.neg (f32x4.abs (local.get $l)))
-                                            (v128.const f32x4 -40 -40 -40 -40))))))
+  ;; ln x for each lane, for normal x > 0: Cephes's polynomial, within 2 ulp.
+  (func $log (param $x v128) (result v128)
+    (local $e v128) (local $m v128) (local $small v128) (local $z v128) (local $p v128) (local $y v128)
+    ;; x = m·2^e with m in [½, 1), from the bits.
+    (local.set $e (f32x4.convert_i32x4_s
+                    (i32x4.sub (i32x4.shr_u (local.get $x) (i32.const 23)) (v128.const i32x4 126 126 126 126))))
+    (local.set $m (v128.or (v128.and (local.get $x) (v128.const i32x4 0x807fffff 0x807fffff 0x807fffff 0x807fffff))
+                           (v128.const f32x4 0.5 0.5 0.5 0.5)))
+    ;; Keep m in [√½, √2): where m < √½ use 2m and e − 1. Then m − 1 is small.
+    (local.set $small (f32x4.lt (local.get $m) (v128.const f32x4 0.707106781 0.707106781 0.707106781 0.707106781)))
+    (local.set $e (f32x4.sub (local.get $e) (v128.and (local.get $small) (v128.const f32x4 1 1 1 1))))
+    (local.set $m (f32x4.sub (f32x4.add (local.get $m) (v128.and (local.get $small) (local.get $m)))
+                             (v128.const f32x4 1 1 1 1)))
+    (local.set $z (f32x4.mul (local.get $m) (local.get $m)))
+    ;; ln(1 + m) = m − m²/2 + m³·P(m)
+    (local.set $p (v128.const f32x4 7.0376836292e-2 7.0376836292e-2 7.0376836292e-2 7.0376836292e-2))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $m))
+                             (v128.const f32x4 -1.1514610310e-1 -1.1514610310e-1 -1.1514610310e-1 -1.1514610310e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $m))
+                             (v128.const f32x4 1.1676998740e-1 1.1676998740e-1 1.1676998740e-1 1.1676998740e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $m))
+                             (v128.const f32x4 -1.2420140846e-1 -1.2420140846e-1 -1.2420140846e-1 -1.2420140846e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $m))
+                             (v128.const f32x4 1.4249322787e-1 1.4249322787e-1 1.4249322787e-1 1.4249322787e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $m))
+                             (v128.const f32x4 -1.6668057665e-1 -1.6668057665e-1 -1.6668057665e-1 -1.6668057665e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $m))
+                             (v128.const f32x4 2.0000714765e-1 2.0000714765e-1 2.0000714765e-1 2.0000714765e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $m))
+                             (v128.const f32x4 -2.4999993993e-1 -2.4999993993e-1 -2.4999993993e-1 -2.4999993993e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $m))
+                             (v128.const f32x4 3.3333331174e-1 3.3333331174e-1 3.3333331174e-1 3.3333331174e-1)))
+    (local.set $y (f32x4.mul (f32x4.mul (local.get $p) (local.get $m)) (local.get $z)))
+    ;; + e·ln 2 (ln 2 split in two, as in exp), − m²/2, + m
+    (local.set $y (f32x4.add (local.get $y)
+                             (f32x4.mul (local.get $e) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $y (f32x4.sub (local.get $y) (f32x4.mul (local.get $z) (v128.const f32x4 0.5 0.5 0.5 0.5))))
+    (f32x4.add (f32x4.add (local.get $m) (local.get $y))
+               (f32x4.mul (local.get $e) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
 
   ;; σ(l) = 1 / (1 + e^-l), with e^-l at most e^80, so that σ stays a normal float (≥ 1.8e-35;
   ;; the true value is smaller still, an error below 2e-35) and never a slow subnormal one.
@@ -82,26 +93,49 @@
                (f32x4.add (v128.const f32x4 1 1 1 1)
                           (call $exp (f32x4.pmin (f32x4.neg (local.get $l)) (v128.const f32x4 80 80 80 80))))))
 
-  ;; out[r] = Σ_j softplus(l[r, j]) − x[r, j]·l[r, j]: the Bernoulli negative log-likelihood
-  ;; of each row. cols must be a multiple of 4. Each row sums in four lanes, then across them.
+  ;; out[r] = Σ_j softplus(l[r, j]) − x[r', j]·l[r, j]: the Bernoulli negative log-likelihood
+  ;; of each row, where x holds one row for each `repeat` rows of l (r' = floor(r / repeat): one
+  ;; image against many decodings of it, without copying the image). cols must be a multiple
+  ;; of 4. With softplus(l) = max(l, 0) + ln(1 + e^-|l|), the logarithms are summed as the log
+  ;; of a product: each lane multiplies 32 factors 1 + e^-|l| in (1, 2] (at most 2³², no
+  ;; overflow) before one ln, so a pixel costs an exp and a multiply, not an exp and a log.
   (func (export "bernoulli_nll_rows")
         (param $l i32) (param $x i32) (param $out i32) (param $rows i32) (param $cols i32)
-    (local $r i32) (local $end i32) (local $acc v128) (local $v v128)
+        (param $repeat i32)
+    (local $r i32) (local $end i32) (local $xp i32) (local $k i32)
+    (local $acc v128) (local $prod v128) (local $v v128)
     (block $done
       (loop $row
         (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
         (local.set $acc (v128.const f32x4 0 0 0 0))
+        (local.set $prod (v128.const f32x4 1 1 1 1))
+        (local.set $k (i32.const 0))
         (local.set $end (i32.add (local.get $l) (i32.shl (local.get $cols) (i32.const 2))))
+        (local.set $xp (i32.add (local.get $x)
+                                (i32.shl (i32.mul (i32.div_u (local.get $r) (local.get $repeat))
+                                                  (local.get $cols))
+                                         (i32.const 2))))
         (block $row_done
           (loop $col
             (br_if $row_done (i32.ge_u (local.get $l) (local.get $end)))
             (local.set $v (v128.load (local.get $l)))
+            ;; max(l, 0) − x·l, summed; 1 + e^-|l|, multiplied.
             (local.set $acc (f32x4.add (local.get $acc)
-                                       (f32x4.sub (call $softplus (local.get $v))
-                                                  (f32x4.mul (v128.load (local.get $x)) (local.get $v)))))
+                                       (f32x4.sub (f32x4.pmax (local.get $v) (v128.const f32x4 0 0 0 0))
+                                                  (f32x4.mul (v128.load (local.get $xp)) (local.get $v)))))
+            (local.set $prod (f32x4.mul (local.get $prod)
+                                        (f32x4.add (v128.const f32x4 1 1 1 1)
+                                                   (call $exp (f32x4.neg (f32x4.abs (local.get $v)))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (if (i32.eq (local.get $k) (i32.const 32))
+              (then
+                (local.set $acc (f32x4.add (local.get $acc) (call $log (local.get $prod))))
+                (local.set $prod (v128.const f32x4 1 1 1 1))
+                (local.set $k (i32.const 0))))
             (local.set $l (i32.add (local.get $l) (i32.const 16)))
-            (local.set $x (i32.add (local.get $x) (i32.const 16)))
+            (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
             (br $col)))
+        (local.set $acc (f32x4.add (local.get $acc) (call $log (local.get $prod))))
         (f32.store (local.get $out)
                    (f32.add (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
                             (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))

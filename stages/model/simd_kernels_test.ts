@@ -40,7 +40,7 @@ Deno.test("bernoulli_nll_rows: Σ softplus(l) − x·l per row, to float32 round
   const data = logitsAndTargets(rows, cols);
   l.set(data.l);
   x.set(data.x);
-  kernels.bernoulli_nll_rows(ptr(l), ptr(x), ptr(out), rows, cols);
+  kernels.bernoulli_nll_rows(ptr(l), ptr(x), ptr(out), rows, cols, 1);
   for (let r = 0; r < rows; r++) {
     let sum = 0;
     for (let j = r * cols; j < (r + 1) * cols; j++) sum += softplus(l[j]) - x[j] * l[j];
@@ -48,6 +48,25 @@ Deno.test("bernoulli_nll_rows: Σ softplus(l) − x·l per row, to float32 round
     assertClose([out[r]], [sum], 2e-6 * cols * 30, `row ${r}`);
     assert_(Number.isFinite(out[r]), `row ${r} is finite`);
   }
+});
+
+Deno.test("bernoulli_nll_rows with repeat: each image scored against its run of rows", () => {
+  const [images, repeat, cols] = [3, 4, 8];
+  const rows = images * repeat;
+  const { kernels, arrays: [l, x, out], ptr } = arena(rows * cols, images * cols, rows);
+  const data = logitsAndTargets(rows, cols);
+  l.set(data.l);
+  x.set(data.x.subarray(0, images * cols));
+  kernels.bernoulli_nll_rows(ptr(l), ptr(x), ptr(out), rows, cols, repeat);
+  const expected = Array.from({ length: rows }, (_, r) => {
+    const image = Math.floor(r / repeat);
+    let sum = 0;
+    for (let j = 0; j < cols; j++) {
+      sum += softplus(l[r * cols + j]) - x[image * cols + j] * l[r * cols + j];
+    }
+    return sum;
+  });
+  assertClose(Array.from(out), expected, 1e-4);
 });
 
 Deno.test("bernoulli_nll_grad: dy·(σ(l) − x), each element within 2e-7", () => {

@@ -8,7 +8,11 @@ import "@tensorflow/tfjs-layers";
 import { BLAS_BACKEND, registerBlasBackend } from "./blas_backend.ts";
 import { type BlasIdentity, loadBlas } from "./blas_library.ts";
 import { type BackendName, type Compute, defaultBlasThreads, NoBlasError } from "./compute.ts";
-import "./fused_kernels.ts"; // defines the blas backend's fused kernels before it registers
+// These define the blas backend's fused kernels, before it registers.
+import "./fused_adam.ts";
+import "./fused_bernoulli.ts";
+import "./fused_dense.ts";
+import "./fused_gaussian.ts";
 
 /**
  * The tfjs backend, chosen by the config (see compute.ts). wasm (XNNPACK, SIMD, one thread

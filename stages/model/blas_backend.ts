@@ -2,7 +2,7 @@
  * The `blas` tfjs backend: the wasm backend, with its matrix products done by a system BLAS
  * (blas_library.ts) on the wasm heap itself, with no copies. Every other kernel is wasm's, so
  * the model, the losses and evaluation run unchanged; only the products (and the fused
- * kernels of fused_kernels.ts) differ, and agree with wasm's to float rounding.
+ * kernels, fused_*.ts) differ, and agree with wasm's to float rounding.
  *
  * Why build on wasm rather than tfjs's cpu backend: wasm's element-wise kernels are SIMD
  * loops, the cpu backend's are generic JavaScript (its scalar-broadcast Multiply alone costs
@@ -24,7 +24,7 @@ export function activeBlas(): Blas {
   return active;
 }
 
-/** Kernels this module (and fused_kernels.ts) replace or add for the blas backend. */
+/** Kernels this module (and the fused_*.ts modules) replace or add for the blas backend. */
 const OWN_KERNELS = new Map<string, tf.KernelConfig>();
 
 /** Add or replace a kernel of the blas backend (call before registerBlasBackend). */

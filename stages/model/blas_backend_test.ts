@@ -3,13 +3,13 @@
  * BLAS's, its fused kernels SIMD), byte-identical from run to run, and no tensor left behind.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { lossSchema, modelSchema } from "../../pipeline/config_schema.ts";
+import { type LossParams, lossSchema, modelSchema } from "../../pipeline/config_schema.ts";
 import { Rng } from "../../pipeline/rng.ts";
 import { assertClose, assertEquals } from "../../pipeline/test_assert.ts";
 import { Adam } from "../training/adam.ts";
 import { type BackendName, initBackend } from "./backend.ts";
 import { blasTest } from "./blas_testing.ts";
-import { bernoulliNll } from "./losses.ts";
+import { bernoulliNll, regularizer } from "./losses.ts";
 import {
   createModel,
   disposeModel,
@@ -17,6 +17,7 @@ import {
   namedWeights,
   oneHot,
   reconstructionNll,
+  reparameterize,
   sampleEps,
   trainStep,
 } from "./networks.ts";
@@ -111,6 +112,72 @@ blasTest(
     blas.grads.forEach((g, i) => assertClose(g, wasm.grads[i], 1e-5, `argument ${i}`));
   },
 );
+
+blasTest("regularizer: every penalty's terms and gradients agree on blas and wasm", async () => {
+  const [batch, d] = [6, 3];
+  const mu = numbers(batch * d, 6).map((v) => 2 * v);
+  const logVar = numbers(batch * d, 7).map((v) => 3 * v);
+  const prior = numbers(batch * d, 8);
+  const variants: Partial<LossParams>[] = [
+    { regularizer: "kl" },
+    { regularizer: "kl", beta: 4, freeBits: 0.4 },
+    { regularizer: "split-kl", wMu: 0.5, wSigma: 3 },
+    { regularizer: "separate-l2", wMu: 2, wSigma: 0.1 },
+    { regularizer: "none" },
+  ];
+  for (const variant of variants) {
+    for (const withPrior of [false, true]) {
+      const { wasm, blas } = await onBoth(() =>
+        tf.tidy(() => {
+          const [m, lv, p] = [mu, logVar, prior].map((v) => tf.tensor2d(v, [batch, d]));
+          const terms = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+            regularizer(
+              a as tf.Tensor2D,
+              b as tf.Tensor2D,
+              withPrior ? c as tf.Tensor2D : undefined,
+              lossSchema.parse(variant),
+            );
+          // Every term carries a gradient here, so each one's derivative is checked.
+          const weighted = (a: tf.Tensor, b: tf.Tensor, c = p as tf.Tensor) => {
+            const t = terms(a, b, c);
+            return tf.addN([
+              t.reg,
+              tf.mul(0.3, t.muTerm),
+              tf.mul(0.7, t.sigmaTerm),
+              tf.mul(0.1, t.kl),
+            ]);
+          };
+          const t = terms(m, lv, p);
+          return {
+            terms: [t.reg, t.muTerm, t.sigmaTerm, t.kl].map((x) => x.dataSync()[0]),
+            grads: tf.grads(weighted)(withPrior ? [m, lv, p] : [m, lv]).map((g) =>
+              Array.from(g.dataSync())
+            ),
+          };
+        })
+      );
+      const what = `${JSON.stringify(variant)}${withPrior ? " with a prior mean" : ""}`;
+      assertClose(blas.terms, wasm.terms, 1e-5, what);
+      blas.grads.forEach((g, i) => assertClose(g, wasm.grads[i], 1e-6, `${what}, argument ${i}`));
+    }
+  }
+});
+
+blasTest("reparameterize: z = μ + ε·σ and its gradients, as on wasm", async () => {
+  const { wasm, blas } = await onBoth(() =>
+    tf.tidy(() => {
+      const [m, lv, e] = [9, 10, 11].map((salt) => tf.tensor2d(numbers(12, salt), [4, 3]));
+      const f = (a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.square(reparameterize(a as tf.Tensor2D, b as tf.Tensor2D, e)));
+      return {
+        z: Array.from(reparameterize(m, lv, e).dataSync()),
+        grads: tf.grads(f)([m, lv]).map((g) => Array.from(g.dataSync())),
+      };
+    })
+  );
+  assertClose(blas.z, wasm.z, 1e-6);
+  blas.grads.forEach((g, i) => assertClose(g, wasm.grads[i], 1e-5, `argument ${i}`));
+});
 
 blasTest("Adam: the fused update follows the composite one over 30 steps", async () => {
   const config = { learningRate: 0.05, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { ModelParams } from "../../pipeline/config_schema.ts";
 import { ACTIVATIONS } from "./activations.ts";
-import { canFuseDense, denseKernel } from "./fused_kernels.ts";
+import { canFuseDense, denseKernel } from "./fused_dense.ts";
 
 /**
  * A dense layer, x·W (+ b), with a hand-written gradient, arranged for the wasm backend.

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { LossParams } from "../../pipeline/config_schema.ts";
-import { bernoulliNllRows, canFuseBernoulliNll } from "./fused_kernels.ts";
+import { bernoulliNllRows, canFuseBernoulliNll } from "./fused_bernoulli.ts";
+import { canFuseGaussian, penaltyKernel } from "./fused_gaussian.ts";
 
 /**
  * Every loss term of the pipeline, in nats, as pure functions of tensors. Per-example terms
@@ -71,6 +72,11 @@ export function regularizer(
   loss: LossParams,
 ): RegTerms {
   return tf.tidy(() => {
+    if (canFuseGaussian()) {
+      // The blas backend: one kernel for all four (fused_gaussian.ts), the same definitions.
+      const [reg, muTerm, sigmaTerm, kl] = tf.unstack(penaltyKernel(mu, logVar, priorMu, loss));
+      return { reg, muTerm, sigmaTerm, kl } as RegTerms;
+    }
     const muPart = klMuPart(mu, priorMu);
     const sigmaPart = klSigmaPart(logVar);
     const klDims = tf.add(muPart, sigmaPart);
@@ -131,7 +137,7 @@ const bernoulliNllOp = tf.customGrad((...args) => {
  * grey level in [0, 1]: then it is the usual continuous-target BCE, not a normalized density).
  */
 export function bernoulliNll(logits: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor1D {
-  // The blas backend does it in one SIMD pass (fused_kernels.ts); the maths is the same.
+  // The blas backend does it in one SIMD pass (fused_bernoulli.ts); the maths is the same.
   if (canFuseBernoulliNll(logits)) return bernoulliNllRows(logits, x);
   return bernoulliNllOp(logits, x) as tf.Tensor1D;
 }

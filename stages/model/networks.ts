@@ -2,7 +2,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { LossParams, ModelParams } from "../../pipeline/config_schema.ts";
 import { Rng } from "../../pipeline/rng.ts";
 import { dense, denseActivated } from "./dense.ts";
-import { bernoulliNllRows, canFuseBernoulliNll } from "./fused_kernels.ts";
+import { bernoulliNllRows, canFuseBernoulliNll } from "./fused_bernoulli.ts";
+import { canFuseGaussian, reparameterizeKernel } from "./fused_gaussian.ts";
 import { repeatRows } from "./repeat_rows.ts";
 import { bernoulliNll, gaussianNll, type RegTerms, regularizer } from "./losses.ts";
 
@@ -214,6 +215,7 @@ export function reparameterize(
   logVar: tf.Tensor2D,
   eps: tf.Tensor2D,
 ): tf.Tensor2D {
+  if (canFuseGaussian()) return reparameterizeKernel(mu, logVar, eps);
   return tf.tidy(() => tf.add(mu, tf.mul(eps, tf.exp(tf.mul(0.5, logVar)))));
 }
 

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { ADAM_UPDATE, adamUpdate, hasKernel } from "../model/fused_kernels.ts";
+import { ADAM_UPDATE, adamUpdate } from "../model/fused_adam.ts";
+import { hasKernel } from "../model/fused_support.ts";
 
 export interface AdamConfig {
   learningRate: number;

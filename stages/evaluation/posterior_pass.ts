@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { bernoulliReconRows, canFuseBernoulliNll } from "../model/fused_bernoulli.ts";
 import type { Rng } from "../../pipeline/rng.ts";
 import { klPerDim } from "../model/losses.ts";
 import {
@@ -119,6 +120,11 @@ const CLIP = 1e-6;
 /** −log p(x|z), the BCE of the pixel means, and the squared error, each [batch]. */
 export function reconTerms(model: Model, decoded: tf.Tensor2D, x: tf.Tensor2D) {
   return tf.tidy(() => {
+    if (model.params.likelihood === "bernoulli" && canFuseBernoulliNll(decoded)) {
+      // The blas backend: both in one pass over the logits (fused_bernoulli.ts).
+      const [nll, mse] = bernoulliReconRows(decoded, x);
+      return { nll, bce: nll, mse };
+    }
     const nll = reconstructionNll(model, decoded, x);
     const bernoulli = model.params.likelihood === "bernoulli";
     const means = bernoulli ? tf.sigmoid(decoded) : decoded;

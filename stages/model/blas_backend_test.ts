@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { type LossParams, lossSchema, modelSchema } from "../../pipeline/config_schema.ts";
 import { Rng } from "../../pipeline/rng.ts";
 import { assertClose, assertEquals } from "../../pipeline/test_assert.ts";
+import { reconTerms } from "../evaluation/posterior_pass.ts";
 import { Adam } from "../training/adam.ts";
 import { type BackendName, initBackend } from "./backend.ts";
 import { blasTest } from "./blas_testing.ts";
@@ -177,6 +178,20 @@ blasTest("reparameterize: z = μ + ε·σ and its gradients, as on wasm", async 
   );
   assertClose(blas.z, wasm.z, 1e-6);
   blas.grads.forEach((g, i) => assertClose(g, wasm.grads[i], 1e-5, `argument ${i}`));
+});
+
+blasTest("reconTerms: the fused likelihood and squared error, as on wasm", async () => {
+  const vae = model("vae");
+  const { wasm, blas } = await onBoth(() =>
+    tf.tidy(() => {
+      const l = tf.tensor2d(numbers(BATCH * INPUT, 12).map((v) => 9 * v), [BATCH, INPUT]);
+      const x = tf.tensor2d(numbers(BATCH * INPUT, 13).map((v) => (v + 1) / 2), [BATCH, INPUT]);
+      const terms = reconTerms(vae, l, x);
+      return [terms.nll, terms.bce, terms.mse].map((t) => Array.from(t.dataSync()));
+    })
+  );
+  disposeModel(vae);
+  blas.forEach((values, i) => assertClose(values, wasm[i], 2e-5, ["nll", "bce", "mse"][i]));
 });
 
 blasTest("Adam: the fused update follows the composite one over 30 steps", async () => {

@@ -89,3 +89,31 @@ tf.registerGradient({
     };
   },
 });
+
+const BERNOULLI_RECON = "PipelineBernoulliRecon";
+
+/**
+ * For evaluation (no gradient): per row of logits [rows, cols], the Bernoulli negative
+ * log-likelihood (as bernoulliNllRows) and the squared error Σ (x − σ(l))² of the pixel means,
+ * in one pass. Runs where canFuseBernoulliNll does.
+ */
+export function bernoulliReconRows(
+  logits: tf.Tensor2D,
+  x: tf.Tensor2D,
+): [tf.Tensor1D, tf.Tensor1D] {
+  const inputs = { logits, x } as unknown as tf.NamedTensorMap;
+  return tf.engine().runKernel(BERNOULLI_RECON, inputs, {}) as [tf.Tensor1D, tf.Tensor1D];
+}
+
+defineBlasKernel({
+  kernelName: BERNOULLI_RECON,
+  kernelFunc: ({ inputs, backend }) => {
+    const wasm = backend as BackendWasm;
+    const { logits, x } = inputs as Record<string, tf.TensorInfo>;
+    const [rows, cols] = logits.shape;
+    const [nll, mse] = [0, 1].map(() => wasm.makeOutput([rows], "float32"));
+    const at = (t: tf.TensorInfo) => offsetOf(wasm, t);
+    kernelsOf(wasm).bernoulli_recon_rows(at(logits), at(x), at(nll), at(mse), rows, cols);
+    return [nll, mse];
+  },
+});

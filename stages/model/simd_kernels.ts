@@ -17,6 +17,15 @@ export interface SimdKernels {
     cols: number,
     repeat: number,
   ): void;
+  /** nll[r] as bernoulli_nll_rows's out (repeat 1), and mse[r] = Σ_j (x − σ(l))². */
+  bernoulli_recon_rows(
+    l: number,
+    x: number,
+    nll: number,
+    mse: number,
+    rows: number,
+    cols: number,
+  ): void;
   /** dl[r, j] = dy[r]·(σ(l[r, j]) − x[r, j]), for cols a multiple of 4. */
   bernoulli_nll_grad(
     l: number,

@@ -143,6 +143,57 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row))))
 
+  ;; bernoulli_nll_rows's out (here `nll`, with repeat 1), and beside it mse[r] = Σ_j (x − σ(l))²,
+  ;; the squared error of the pixel means, from the same e^-|l|: σ(l) = 1/(1 + e^-|l|) for
+  ;; l ≥ 0, e^-|l|/(1 + e^-|l|) below. For evaluation, which reports both.
+  (func (export "bernoulli_recon_rows")
+        (param $l i32) (param $x i32) (param $nll i32) (param $mse i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $end i32) (local $k i32)
+    (local $acc v128) (local $sq v128) (local $prod v128) (local $v v128) (local $t v128) (local $d v128)
+    (block $done
+      (loop $row
+        (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $acc (v128.const f32x4 0 0 0 0))
+        (local.set $sq (v128.const f32x4 0 0 0 0))
+        (local.set $prod (v128.const f32x4 1 1 1 1))
+        (local.set $k (i32.const 0))
+        (local.set $end (i32.add (local.get $l) (i32.shl (local.get $cols) (i32.const 2))))
+        (block $row_done
+          (loop $col
+            (br_if $row_done (i32.ge_u (local.get $l) (local.get $end)))
+            (local.set $v (v128.load (local.get $l)))
+            (local.set $acc (f32x4.add (local.get $acc)
+                                       (f32x4.sub (f32x4.pmax (local.get $v) (v128.const f32x4 0 0 0 0))
+                                                  (f32x4.mul (v128.load (local.get $x)) (local.get $v)))))
+            (local.set $t (call $exp (f32x4.neg (f32x4.abs (local.get $v)))))
+            (local.set $prod (f32x4.mul (local.get $prod)
+                                        (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $t))))
+            (local.set $d (f32x4.sub (v128.load (local.get $x))
+                                     (f32x4.div (v128.bitselect (v128.const f32x4 1 1 1 1) (local.get $t)
+                                                                (f32x4.ge (local.get $v) (v128.const f32x4 0 0 0 0)))
+                                                (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $t)))))
+            (local.set $sq (f32x4.add (local.get $sq) (f32x4.mul (local.get $d) (local.get $d))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (if (i32.eq (local.get $k) (i32.const 32))
+              (then
+                (local.set $acc (f32x4.add (local.get $acc) (call $log (local.get $prod))))
+                (local.set $prod (v128.const f32x4 1 1 1 1))
+                (local.set $k (i32.const 0))))
+            (local.set $l (i32.add (local.get $l) (i32.const 16)))
+            (local.set $x (i32.add (local.get $x) (i32.const 16)))
+            (br $col)))
+        (local.set $acc (f32x4.add (local.get $acc) (call $log (local.get $prod))))
+        (f32.store (local.get $nll)
+                   (f32.add (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+                            (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+        (f32.store (local.get $mse)
+                   (f32.add (f32.add (f32x4.extract_lane 0 (local.get $sq)) (f32x4.extract_lane 1 (local.get $sq)))
+                            (f32.add (f32x4.extract_lane 2 (local.get $sq)) (f32x4.extract_lane 3 (local.get $sq)))))
+        (local.set $nll (i32.add (local.get $nll) (i32.const 4)))
+        (local.set $mse (i32.add (local.get $mse) (i32.const 4)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row))))
+
   ;; The logits' gradient of bernoulli_nll_rows given dy [rows]: dl = dy[r]·(σ(l) − x).
   ;; cols must be a multiple of 4.
   (func (export "bernoulli_nll_grad")

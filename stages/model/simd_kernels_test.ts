@@ -69,6 +69,24 @@ Deno.test("bernoulli_nll_rows with repeat: each image scored against its run of 
   assertClose(Array.from(out), expected, 1e-4);
 });
 
+Deno.test("bernoulli_recon_rows: the likelihood as bernoulli_nll_rows, and Σ (x − σ(l))²", () => {
+  const [rows, cols] = [5, 64];
+  const n = rows * cols;
+  const { kernels, arrays: [l, x, nll, mse, alone], ptr } = arena(n, n, rows, rows, rows);
+  const data = logitsAndTargets(rows, cols);
+  l.set(data.l);
+  x.set(data.x);
+  kernels.bernoulli_recon_rows(ptr(l), ptr(x), ptr(nll), ptr(mse), rows, cols);
+  kernels.bernoulli_nll_rows(ptr(l), ptr(x), ptr(alone), rows, cols, 1);
+  assertEquals(Array.from(nll), Array.from(alone));
+  const expected = Array.from({ length: rows }, (_, r) => {
+    let sum = 0;
+    for (let j = r * cols; j < (r + 1) * cols; j++) sum += (x[j] - sigmoid(l[j])) ** 2;
+    return sum;
+  });
+  assertClose(Array.from(mse), expected, 1e-5);
+});
+
 Deno.test("bernoulli_nll_grad: dy·(σ(l) − x), each element within 2e-7", () => {
   const [rows, cols] = [5, 64];
   const n = rows * cols;

@@ -192,14 +192,15 @@ export function metricTable(sides: EvaluateSide[]): string[] {
   return alignColumns([header, ...rows]);
 }
 
-/** The target of the issue: the evaluate stage on blas at least this many times wasm's speed. */
-export const EVALUATE_TARGET = 4;
-
-/** The summary's line for evaluate: the last backend's speed-up over the first's. */
+/**
+ * The summary's line for evaluate: the last backend's speed-up over the first's. No target is
+ * printed: the goal (4×) was against the wasm evaluation before the blas backend, which this
+ * bench cannot run; today's wasm shares some of blas's gains (README, Speed).
+ */
 export function evaluateSummaryLine(sides: EvaluateSide[]): string {
   const [first, last] = [sides[0], sides.at(-1)!];
   const iw = ratioOfSeconds(first.phases[IW_PHASE], last.phases[IW_PHASE]);
   return `${"evaluate:".padEnd(16)}${last.label} / ${first.label} = ` +
-    `${speedRatio(first.seconds, last.seconds)}  (target ≥ ${EVALUATE_TARGET}×)` +
+    `${speedRatio(first.seconds, last.seconds)}` +
     (iw ? `; ${IW_PHASE} alone: ${iw}` : "");
 }

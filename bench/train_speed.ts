@@ -49,7 +49,7 @@ torch), and evaluation, tfjs blas against tfjs wasm:
     from its manifest (the stage, and each phase such as importance weighting), with the
     backends' test −ELBO and IW bound checked to agree (PyTorch has no counterpart).
 It ends with tfjs blas / PyTorch on 2 threads for 1 and 2 (target ≥ 1.0×), and tfjs blas /
-tfjs wasm for 3 (target ≥ 4×).
+tfjs wasm for 3.
 
 options:
   --steps N          timed steps in each round of the step benchmark (default 30)

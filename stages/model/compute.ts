@@ -64,7 +64,7 @@ export function blasLibraryFile(): string | undefined {
   return locateBlas();
 }
 
-/** One line naming the backend, for status lines and reports: `blas (OpenBLAS 0.3.21 …)`. */
+/** One line naming the backend, for reports: `blas (libopenblasp-r0.3.21.so, Haswell, 2 threads)`. */
 export function describeCompute(compute: Compute): string {
   if (compute.backend !== "blas") return compute.backend;
   const { library, core, threads } = compute.blas;

@@ -55,11 +55,7 @@ function denseForward(
   }
   const [xv, wv] = [heapView(wasm, x!), heapView(wasm, w!)];
   activeBlas().sgemm(false, false, n, m, k, 1, xv, wv, b ? 1 : 0, out.view);
-  if (activation === "tanh") {
-    const whole = n * m - (n * m) % 4;
-    kernelsOf(wasm).tanh_in_place(offsetOf(wasm, out.info), whole);
-    for (let i = whole; i < n * m; i++) out.view[i] = Math.tanh(out.view[i]);
-  }
+  if (activation === "tanh") kernelsOf(wasm).tanh_in_place(offsetOf(wasm, out.info), n * m);
   return out.info;
 }
 

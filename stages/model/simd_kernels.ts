@@ -35,7 +35,7 @@ export interface SimdKernels {
     rows: number,
     cols: number,
   ): void;
-  /** tanh of n floats in place, n a multiple of 4. */
+  /** tanh of n floats in place. */
   tanh_in_place(p: number, n: number): void;
   /** out = dy·(1 − y²) for n floats. */
   tanh_grad(y: number, dy: number, out: number, n: number): void;

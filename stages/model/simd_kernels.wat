@@ -286,22 +286,33 @@
         (local.set $vOut (i32.add (local.get $vOut) (i32.const 4)))
         (br $tail))))
 
-  ;; tanh of n floats in place, four at a time; n must be a multiple of 4 (the caller does the
-  ;; rest). tanh|x| = (1 − t)/(1 + t) with t = e^-2|x|, then the sign of x.
+  ;; tanh for each lane: tanh|x| = (1 − t)/(1 + t) with t = e^-2|x|, then the sign of x.
+  (func $tanh (param $v v128) (result v128)
+    (local $t v128)
+    (local.set $t (call $exp (f32x4.mul (f32x4.abs (local.get $v)) (v128.const f32x4 -2 -2 -2 -2))))
+    (v128.or (v128.and (local.get $v) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))
+             (f32x4.div (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $t))
+                        (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $t)))))
+
+  ;; tanh of n floats in place, four at a time, then the last n mod 4 one by one through the
+  ;; same four-lane code.
   (func (export "tanh_in_place") (param $p i32) (param $n i32)
-    (local $end i32) (local $v v128) (local $t v128)
+    (local $end i32) (local $end4 i32)
     (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
-        (local.set $v (v128.load (local.get $p)))
-        (local.set $t (call $exp (f32x4.mul (f32x4.abs (local.get $v)) (v128.const f32x4 -2 -2 -2 -2))))
-        (v128.store (local.get $p)
-                    (v128.or (v128.and (local.get $v) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))
-                             (f32x4.div (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $t))
-                                        (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $t)))))
+    (local.set $end4 (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $simd_done
+      (loop $simd
+        (br_if $simd_done (i32.ge_u (local.get $p) (local.get $end4)))
+        (v128.store (local.get $p) (call $tanh (v128.load (local.get $p))))
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
-        (br $next))))
+        (br $simd)))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $p) (local.get $end)))
+        (f32.store (local.get $p)
+                   (f32x4.extract_lane 0 (call $tanh (f32x4.splat (f32.load (local.get $p))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $tail))))
 
   ;; tanh's gradient from its output: out = dy·(1 − y²), for n floats (any n).
   (func (export "tanh_grad") (param $y i32) (param $dy i32) (param $out i32) (param $n i32)

@@ -100,13 +100,33 @@ Deno.test("bernoulli_nll_grad: dy·(σ(l) − x), each element within 2e-7", () 
   assertClose(Array.from(dl), expected, 3 * 2e-7 + 1e-7);
 });
 
-Deno.test("tanh_in_place equals Math.tanh to 2e-7, keeps the sign, and saturates at ±1", () => {
-  const values = [0, -0, 1e-6, -1e-6, 0.5, -0.5, 1, 3, -7, 9, 20, -20, 88, -100, 1e30, -1e30];
+Deno.test("tanh_in_place equals Math.tanh to 2e-7, keeps the sign, saturates at ±1, any n", () => {
+  // 18 values: the last two go through the tail after the fours, one of them −0.
+  const values = [
+    0,
+    1e-6,
+    -1e-6,
+    0.5,
+    -0.5,
+    1,
+    3,
+    -7,
+    9,
+    20,
+    -20,
+    88,
+    -100,
+    1e30,
+    -1e30,
+    0.3,
+    2,
+    -0,
+  ];
   const { kernels, arrays: [t], ptr } = arena(values.length);
   t.set(values);
   kernels.tanh_in_place(ptr(t), values.length);
   assertClose(Array.from(t), values.map(Math.tanh), 2e-7);
-  assertEquals(Object.is(t[1], -0), true);
+  assertEquals(Object.is(t[values.length - 1], -0), true);
 });
 
 Deno.test("tanh_grad: dy·(1 − y²), any length (the tail past the last four too)", () => {

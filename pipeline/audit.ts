@@ -9,6 +9,7 @@ import { kindAt, subdirs } from "./folders.ts";
 import { MANIFEST, readManifest } from "./store.ts";
 import { recordedFilesProblems } from "./recorded_files.ts";
 import { type ArtifactStore, parseWorkDirName } from "./store.ts";
+import { stageLabel } from "./stage_line.ts";
 
 export interface AuditFinding {
   /** What was checked: "train 3f9a2c1d", "report reports/cvae", "checkpoint …". */
@@ -44,14 +45,14 @@ export async function auditStore(
       result.counts.entries++;
       const kind = entry.isSymlink ? "symlink" : await kindAt(join(store.root, stage, entry.name));
       result.findings.push({
-        place: `${stage} ${entry.name.slice(0, 8)}`,
+        place: stageLabel(stage, entry.name),
         problem: `the entry is not a folder (a ${kind ?? "file"})`,
       });
     }
     for (const key of await subdirs(join(store.root, stage))) {
       if (options.only && !options.only.has(`${stage}/${key}`)) continue;
       result.counts.entries++;
-      const place = `${stage} ${key.slice(0, 8)}`;
+      const place = stageLabel(stage, key);
       for (const problem of await entryProblems(join(store.root, stage, key), stage, key)) {
         result.findings.push({ place, problem });
       }
@@ -77,7 +78,7 @@ export async function auditStore(
     if (!check || (options.only && !options.only.has(`${stage}/${key}`))) continue;
     result.counts.checkpoints++;
     for (const problem of await check(join(store.root, ".work", name))) {
-      result.findings.push({ place: `checkpoint ${stage} ${key.slice(0, 8)}`, problem });
+      result.findings.push({ place: `checkpoint ${stageLabel(stage, key)}`, problem });
     }
   }
   return result;

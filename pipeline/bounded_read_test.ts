@@ -10,7 +10,8 @@ import {
 import { configSchema } from "./config_schema.ts";
 import { UserError } from "./errors.ts";
 import { sha256 } from "./hash.ts";
-import { planStages, type RunEnv } from "./runner.ts";
+import { planStages } from "./plan.ts";
+import type { RunEnv } from "./runner.ts";
 import type { StageSpec } from "./stage.ts";
 import { assert_, assertEquals, assertIncludes } from "./test_assert.ts";
 

@@ -23,13 +23,15 @@ import { lockHeld, releaseHeld } from "./lock.ts";
 import { leasedEntries } from "./run_lease.ts";
 import { lineProgress, terminalProgress } from "./progress_display.ts";
 import { checkPublishable, publishReport } from "./report_copy.ts";
-import { type PlannedStage, planStages, type RunEnv, runPlan } from "./runner.ts";
+import { type PlannedStage, planStages } from "./plan.ts";
+import { type RunEnv, runPlan } from "./runner.ts";
 import { stageState } from "./staleness.ts";
 import { ArtifactStore } from "./store.ts";
 import { traceFigure } from "./trace.ts";
 import type { StageSpec } from "./stage.ts";
 import { formatBytes } from "./units.ts";
 import { verifyPlan } from "./verify.ts";
+import { statusLine } from "./stage_line.ts";
 
 const STAGE_NAMES = STAGES.map((s) => s.name);
 
@@ -234,7 +236,7 @@ async function printStatus(plan: PlannedStage[], env: RunEnv, configName: string
   for (const stage of plan) {
     const { state, why } = await stageState(stage, env.store, configName);
     if (state === "corrupt") corrupt++;
-    const head = `${stage.spec.name.padEnd(8)} ${stage.key.slice(0, 8)}  ${state}`;
+    const head = statusLine(stage.spec.name, stage.key, state);
     env.status(why ? `${head}: ${why}` : head);
   }
   return corrupt;

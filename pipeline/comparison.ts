@@ -1,4 +1,5 @@
-import { planStage, planStages, requireCached, type RunEnv, runStage } from "./runner.ts";
+import { planStage, planStages } from "./plan.ts";
+import { requireCached, type RunEnv, runStage } from "./runner.ts";
 import { checkDistinctNames, type ConfigRun } from "./seeds.ts";
 import type { StageSpec } from "./stage.ts";
 

@@ -5,6 +5,7 @@
  */
 import { isAbsolute, relative, resolve } from "node:path";
 import { UserError } from "./errors.ts";
+import { stageLabel } from "./stage_line.ts";
 
 /** Where a write failed: the store's root, and the stage and key it was for, if any. */
 export interface DiskWrite {
@@ -39,7 +40,7 @@ export function describeDiskError(error: unknown, where: DiskWrite): UserError |
   const inStore = path === undefined || isInside(where.root, path);
   const what = where.what ?? (path === undefined ? "its files" : shortPath(where.root, path));
   const subject = where.stage
-    ? `${where.stage}${where.key ? ` ${where.key.slice(0, 8)}` : ""} (${what})`
+    ? `${where.key ? stageLabel(where.stage, where.key) : where.stage} (${what})`
     : what;
   if (isNoSpace(error)) {
     return new UserError(

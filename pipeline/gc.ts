@@ -18,6 +18,7 @@ import { UserError } from "./errors.ts";
 import { type EntryKind, folderBytes, kindAt, subdirs } from "./folders.ts";
 import { type ArtifactStore, KEY_PATTERN, MANIFEST, type Manifest, readManifest } from "./store.ts";
 import { SAFE_NAME } from "./names.ts";
+import { stageLabel } from "./stage_line.ts";
 
 export interface GcItem {
   /** Path under the store. */
@@ -104,7 +105,7 @@ export async function collectGarbage(
   };
   for (const { stage, key } of entries) {
     if (keep.has(`${stage}/${key}`)) result.kept++;
-    else await consider(join(stage, key), stage, key, `${stage} ${key.slice(0, 8)}`);
+    else await consider(join(stage, key), stage, key, stageLabel(stage, key));
   }
   // A checkpoint of a kept key is a run that can still resume: it stays.
   for (const name of await internalFolders(store, ".work", leave)) {
@@ -115,7 +116,7 @@ export async function collectGarbage(
     }
     const [, stage, key] = match;
     if (keep.has(`${stage}/${key}`)) continue;
-    await consider(join(".work", name), stage, key, `checkpoint ${stage} ${key.slice(0, 8)}`);
+    await consider(join(".work", name), stage, key, `checkpoint ${stageLabel(stage, key)}`);
   }
   for (const name of await internalFolders(store, ".corrupt", leave)) {
     const path = join(".corrupt", name);
@@ -192,7 +193,7 @@ async function entryProblem(
   const read = await readManifest(store.dir(stage, name));
   if (read.problem !== undefined) return read.problem;
   if (read.manifest.stage !== stage || read.manifest.key !== name) {
-    return `its ${MANIFEST} is for ${read.manifest.stage} ${read.manifest.key.slice(0, 8)}`;
+    return `its ${MANIFEST} is for ${stageLabel(read.manifest.stage, read.manifest.key)}`;
   }
   return undefined;
 }

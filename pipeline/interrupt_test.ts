@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { interruptExitCode, interruptMessage, noteResumePoint } from "./interrupt.ts";
 import { silentProgress } from "./progress.ts";
-import { execute, type PlannedStage, type RunEnv } from "./runner.ts";
+import type { PlannedStage } from "./plan.ts";
+import { execute, type RunEnv } from "./runner.ts";
 import { withTempDir } from "./stage_testing.ts";
 import { ArtifactStore } from "./store.ts";
 import { assertEquals } from "./test_assert.ts";

@@ -1,160 +1,33 @@
-import { basename } from "node:path";
 import type { ResolvedConfig } from "./config_schema.ts";
-import { type CodeFingerprint, codeFingerprint, fingerprintDigest } from "./fingerprint.ts";
-import type { ModuleGraph } from "./fingerprint.ts";
 import { describeDiskError, withDiskErrors } from "./disk_errors.ts";
 import { UserError } from "./errors.ts";
-import { DATA_MAX_BYTES, hashBoundedFile, showPath } from "./bounded_read.ts";
-import { hashValue } from "./hash.ts";
+import { showPath } from "./bounded_read.ts";
 import { noteResumePoint } from "./interrupt.ts";
 import { withLock } from "./lock.ts";
 import { RunLease } from "./run_lease.ts";
 import type { StartProgress } from "./progress.ts";
-import type { StageContext, StageSpec } from "./stage.ts";
-import { type ArtifactStore, type KeyInputs, type Manifest } from "./store.ts";
+import type { StageContext } from "./stage.ts";
+import type { ArtifactStore, Manifest } from "./store.ts";
+import { hashExternalFile, namingConfig, type PlanEnv, type PlannedStage } from "./plan.ts";
 import { formatBytes, formatDuration } from "./units.ts";
 import { stageState } from "./staleness.ts";
 import { projectVersion } from "./project_version.ts";
-
-/** A stage with its key worked out: everything needed to look it up or run it. */
-export interface PlannedStage {
-  spec: StageSpec;
-  key: string;
-  keyInputs: KeyInputs;
-  fingerprint: CodeFingerprint;
-  /**
-   * The external files hashed into `keyInputs.files` (`name` is their entry there): hashed
-   * again after the stage ran, so what it read is what its key names (see `execute`).
-   */
-  externalFiles?: ExternalFile[];
-}
-
-/** A data file a stage reads, the config key naming it, and its entry in the key's files. */
-export interface ExternalFile {
-  path: string;
-  yamlPath: string;
-  name: string;
-}
+import { stageLabel, statusLine } from "./stage_line.ts";
 
 /** What the runner needs from the outside world; tests pass their own. */
-export interface RunEnv {
+export interface RunEnv extends PlanEnv {
   store: ArtifactStore;
-  graph: ModuleGraph;
-  projectRoot: string;
-  configPath: string;
   /** One status line per stage. */
   status: (line: string) => void;
   /** Free-form lines from the stages. */
   log: (line: string) => void;
   progress: StartProgress;
-  /** Deno's version unless a test pretends otherwise. */
-  denoVersion?: string;
   /**
    * The command that produces this config's run, for messages (`deno task run <config>`,
    * with `--seeds <seed>` and `--artifacts <dir>` when the run needs them); default:
    * `deno task run <configPath>`.
    */
   runCommand?: string;
-}
-
-/** Work out every stage's key, in table order (each stage comes after its inputs). */
-export async function planStages(
-  config: ResolvedConfig,
-  stages: StageSpec[],
-  env: RunEnv,
-): Promise<PlannedStage[]> {
-  const planned: PlannedStage[] = [];
-  const skipped = new Set<string>();
-  for (const spec of stages) {
-    if (spec.when && !spec.when(config)) {
-      skipped.add(spec.name);
-      continue;
-    }
-    const inputs: Record<string, string> = {};
-    for (const upstream of spec.after.filter((name) => !skipped.has(name))) {
-      const found = planned.find((p) => p.spec.name === upstream);
-      if (!found) throw new Error(`stage ${spec.name} needs ${upstream}, which comes later`);
-      inputs[upstream] = found.key;
-    }
-    const external = await hashExternalFiles(spec, config, env.configPath);
-    const params = paramsOf(spec, config, env.configPath);
-    planned.push(await planStage(spec, params, inputs, env, external?.files, external?.refs));
-  }
-  return planned;
-}
-
-/** A stage's params, a UserError in working them out (no BLAS for `backend: blas`) named. */
-function paramsOf(spec: StageSpec, config: ResolvedConfig, configPath: string): unknown {
-  try {
-    return spec.params(config);
-  } catch (error) {
-    throw error instanceof UserError ? namingConfig(error, configPath, spec.name) : error;
-  }
-}
-
-/** One stage's key from what goes into it: its code, params, upstream keys and runtime. */
-export async function planStage(
-  spec: StageSpec,
-  params: unknown,
-  inputs: Record<string, string>,
-  env: RunEnv,
-  files?: Record<string, string>,
-  externalFiles?: ExternalFile[],
-): Promise<PlannedStage> {
-  const fingerprint = await codeFingerprint(env.graph, spec.module, env.projectRoot);
-  // tfjs and every other npm package a stage loads are in its fingerprint; a stage whose
-  // numbers depend on the tfjs backend has it (and its BLAS) in its params.
-  const runtime = { deno: env.denoVersion ?? Deno.version.deno };
-  const keyInputs: KeyInputs = {
-    stage: spec.name,
-    code: fingerprintDigest(fingerprint),
-    params,
-    inputs,
-    runtime,
-    files,
-  };
-  const planned: PlannedStage = { spec, key: hashValue(keyInputs), keyInputs, fingerprint };
-  return externalFiles ? { ...planned, externalFiles } : planned;
-}
-
-/**
- * sha256 of every external file a stage reads, named by the config key that points at it
- * (and the file name where one key names several): a checkout or data set moved elsewhere
- * keeps its keys, new bytes change them. A missing file, a device, a FIFO, a directory or a
- * file over DATA_MAX_BYTES fails before anything runs, with one line that names the file, the
- * config key and the config: the file is stat'ed before it is opened and streamed under the
- * same limit the data readers use, so /dev/zero cannot hang `run`, `status` or `compare`.
- * Returns the hashes and the files they came from (hashed again after the stage runs).
- */
-async function hashExternalFiles(
-  spec: StageSpec,
-  config: ResolvedConfig,
-  configPath: string,
-): Promise<{ files: Record<string, string>; refs: ExternalFile[] } | undefined> {
-  const given = spec.externalFiles?.(config) ?? [];
-  if (given.length === 0) return undefined;
-  const shared = (yamlPath: string) => given.filter((r) => r.yamlPath === yamlPath).length > 1;
-  const refs = given.map(({ path, yamlPath }) => ({
-    path,
-    yamlPath,
-    name: shared(yamlPath) ? `${yamlPath}: ${basename(path)}` : yamlPath,
-  }));
-  const files: Record<string, string> = {};
-  for (const ref of refs) files[ref.name] = await hashExternalFile(ref, configPath);
-  return { files, refs };
-}
-
-/** One external file's sha256, streamed under DATA_MAX_BYTES, or a one-line UserError. */
-async function hashExternalFile(ref: ExternalFile, configPath: string): Promise<string> {
-  const { path, yamlPath } = ref;
-  const hashed = await hashBoundedFile(path, {
-    maxBytes: DATA_MAX_BYTES,
-    what: "data file",
-    yamlPath,
-    referrer: configPath,
-    fix: `fix ${yamlPath} in ${configPath}`,
-  });
-  return hashed.sha256;
 }
 
 /**
@@ -237,7 +110,7 @@ export async function requireCached(stage: PlannedStage, env: RunEnv, configName
   const { state, why } = await stageState(stage, env.store, configName);
   if (state === "cached") return;
   throw new UserError(
-    `${stage.spec.name} ${stage.key.slice(0, 8)} is not in the store (${state}: ${why}); ` +
+    `${stageLabel(stage.spec.name, stage.key)} is not in the store (${state}: ${why}); ` +
       `produce it with \`${env.runCommand ?? `deno task run ${env.configPath}`}\` ` +
       "(nothing was trained or written)",
   );
@@ -266,7 +139,6 @@ export async function runStage(
 ): Promise<StageResult> {
   const { store } = env;
   const { name } = stage.spec;
-  const short = stage.key.slice(0, 8);
   // The lookup's verdict, and on a hit the status line and the result to return.
   const lookUp = async () => {
     const started = performance.now();
@@ -274,7 +146,7 @@ export async function runStage(
     if (found.state !== "hit") return { found };
     const bytes = Object.values(found.manifest.files).reduce((n, f) => n + f.size, 0);
     const took = formatDuration(performance.now() - started);
-    env.status(`${name.padEnd(8)} ${short}  cached  ${formatBytes(bytes)}  ${took}`);
+    env.status(statusLine(name, stage.key, "cached", formatBytes(bytes), took));
     const result: StageResult = { stage: name, key: stage.key, dir: found.dir, cached: true };
     return { found, result };
   };
@@ -290,7 +162,7 @@ export async function runStage(
     throw describeDiskError(error, { ...where, what: "its lock" }) ?? error;
   }
   const lockPath = store.lockPath(name, stage.key);
-  const say = ({ message }: { message: string }) => env.log(`${name} ${short}  ${message}`);
+  const say = ({ message }: { message: string }) => env.log(statusLine(name, stage.key, message));
   return await withDiskErrors(where, () =>
     withLock(lockPath, async () => {
       if (!forced) {
@@ -298,13 +170,13 @@ export async function runStage(
         if (result) return result;
         if (found.state === "corrupt") {
           const aside = await store.quarantine(name, stage.key);
-          env.status(`${name.padEnd(8)} ${short}  corrupt (${found.reason}); moved to ${aside}`);
+          env.status(statusLine(name, stage.key, `corrupt (${found.reason}); moved to ${aside}`));
         }
       }
       const manifest = await execute(config, stage, inputs, env);
       const bytes = Object.values(manifest.files).reduce((n, f) => n + f.size, 0);
       const took = formatDuration(manifest.durationMs);
-      env.status(`${name.padEnd(8)} ${short}  ran in ${took}  ${formatBytes(bytes)}`);
+      env.status(statusLine(name, stage.key, `ran in ${took}`, formatBytes(bytes)));
       return { stage: name, key: stage.key, dir: store.dir(name, stage.key), cached: false };
     }, { onWait: say, onTakeOver: say }));
 }
@@ -326,7 +198,7 @@ export async function execute(
   const runInfo: Record<string, unknown> = {};
   // Where an interrupt would leave the stage, for the CLI's message (a verifying re-run
   // never resumes); forgotten when the stage ends.
-  const label = `${stage.spec.name} ${stage.key.slice(0, 8)}`;
+  const label = stageLabel(stage.spec.name, stage.key);
   try {
     const run = await stage.spec.load();
     const ctx: StageContext = {
@@ -379,16 +251,6 @@ export async function execute(
 }
 
 /**
- * A stage's one-line error, prefixed with the config and the stage it came from (a stage
- * knows its data file, not the config that named it), unless it names the config already.
- */
-function namingConfig(error: UserError, configPath: string, label: string): UserError {
-  if (error.message.includes(configPath)) return error;
-  const Kind = error.constructor as new (message: string) => UserError;
-  return new Kind(`${configPath}: ${label}: ${error.message}`);
-}
-
-/**
  * The upstream entries a stage read must still match their manifests when it ends: an entry
  * changed under a running stage (by hand, or a disk fault) would otherwise publish results of
  * other data under this key. A changed input fails the stage; nothing is published, and the
@@ -400,7 +262,7 @@ async function checkInputsIntact(stage: PlannedStage, env: RunEnv, label: string
     if (found.state === "hit") continue;
     const why = found.state === "corrupt" ? found.reason : "it is gone";
     throw new UserError(
-      `${env.configPath}: ${label}: its input ${name} ${key.slice(0, 8)} changed while it ran ` +
+      `${env.configPath}: ${label}: its input ${stageLabel(name, key)} changed while it ran ` +
         `(${why}); nothing was published: run again`,
     );
   }

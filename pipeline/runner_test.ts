@@ -3,7 +3,8 @@ import { pathToFileURL as toFileUrl } from "node:url";
 import { configSchema, type ResolvedConfig } from "./config_schema.ts";
 import { readModuleGraph } from "./fingerprint.ts";
 import { silentProgress } from "./progress.ts";
-import { planStages, type RunEnv, runPlan } from "./runner.ts";
+import { planStages } from "./plan.ts";
+import { type RunEnv, runPlan } from "./runner.ts";
 import { explainChange, previousRun } from "./staleness.ts";
 import type { StageFn, StageSpec } from "./stage.ts";
 import { ArtifactStore } from "./store.ts";
@@ -417,7 +418,8 @@ Deno.test("a run killed with SIGKILL mid-stage leaves nothing the next run trust
     "run_slow.ts",
     `import { configSchema } from "${toFileUrl(join(Deno.cwd(), "pipeline/config_schema.ts"))}";
 import { readModuleGraph } from "${toFileUrl(join(Deno.cwd(), "pipeline/fingerprint.ts"))}";
-import { planStages, runPlan } from "${toFileUrl(join(Deno.cwd(), "pipeline/runner.ts"))}";
+import { planStages } from "${toFileUrl(join(Deno.cwd(), "pipeline/plan.ts"))}";
+import { runPlan } from "${toFileUrl(join(Deno.cwd(), "pipeline/runner.ts"))}";
 import { ArtifactStore } from "${toFileUrl(join(Deno.cwd(), "pipeline/store.ts"))}";
 const module = new URL("./slow.ts", import.meta.url);
 const stages = [{ name: "slow", module, after: [], params: () => ({}),

@@ -1,5 +1,5 @@
 import { canonicalJson } from "./hash.ts";
-import type { PlannedStage } from "./runner.ts";
+import type { PlannedStage } from "./plan.ts";
 import type { ArtifactStore, Manifest } from "./store.ts";
 
 /**

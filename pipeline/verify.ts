@@ -1,7 +1,9 @@
 import type { ResolvedConfig } from "./config_schema.ts";
-import { execute, type PlannedStage, type RunEnv } from "./runner.ts";
+import type { PlannedStage } from "./plan.ts";
+import { execute, type RunEnv } from "./runner.ts";
 import { UserError } from "./errors.ts";
 import type { Lookup } from "./store.ts";
+import { stageLabel, statusLine } from "./stage_line.ts";
 
 /**
  * Re-execute stages into scratch space and compare every file with the cached artifact,
@@ -28,7 +30,7 @@ export async function verifyPlan(
       cached.manifest.files[n]?.sha256 !== fresh.files[n]?.sha256
     );
     mismatches += bad.length;
-    const head = `${stage.spec.name.padEnd(8)} ${stage.key.slice(0, 8)}`;
+    const head = statusLine(stage.spec.name, stage.key);
     env.status(
       bad.length
         ? `${head}  DIFFERS in ${bad.join(", ")}`
@@ -51,7 +53,7 @@ function notCached(stage: PlannedStage, found: Lookup, env: RunEnv): UserError {
     : `is not in the store ${env.store.root}`;
   const command = env.runCommand ?? `deno task run ${env.configPath}`;
   return new UserError(
-    `${stage.spec.name} ${stage.key.slice(0, 8)} ${what}; run \`${command}\` first ` +
+    `${stageLabel(stage.spec.name, stage.key)} ${what}; run \`${command}\` first ` +
       "(it redoes a corrupt entry)",
   );
 }

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { COMPARE_STAGE, STAGES } from "../stages/registry.ts";
+import { COMPARE_STAGE, PUBLISHING_STAGES, STAGES } from "../stages/registry.ts";
 import { readComparisonBrief } from "../stages/report/comparison_brief.ts";
 import { renderPlainText } from "../stages/report/plain_text.ts";
 import { auditStore } from "./audit.ts";
@@ -75,12 +75,14 @@ async function main(argv: string[]): Promise<number> {
       case "run":
       case "report": {
         // `report` renders from the store only: every stage before it must already be cached.
-        const upstream = args.command === "report" ? STAGE_NAMES.filter((n) => n !== "report") : [];
+        const upstream = args.command === "report"
+          ? STAGE_NAMES.filter((n) => !PUBLISHING_STAGES.includes(n))
+          : [];
         const results = await runPlan(config, plan, env, {
           force: args.force,
           cachedOnly: new Set(upstream),
         });
-        const report = results.find((r) => r.stage === "report");
+        const report = results.find((r) => PUBLISHING_STAGES.includes(r.stage));
         if (report) await publish(report.dir, args.reports, config.name, "report  ");
         break;
       }

@@ -4,8 +4,8 @@ import { checkDistinctNames, type ConfigRun } from "./seeds.ts";
 import type { StageSpec } from "./stage.ts";
 
 /**
- * Render a comparison of several configs' runs from the store: each run's train and
- * evaluate artifacts must be cached (a miss names the config and the command that makes
+ * Render a comparison of several configs' runs from the store: each run's artifacts of the
+ * compare stage's upstream stages (train and evaluate) must be cached (a miss names the config and the command that makes
  * it; nothing is trained). The comparison itself is an artifact like any other, keyed on
  * its code, the compared configs and their artifact keys, so asking twice reuses it.
  */
@@ -22,7 +22,7 @@ export async function runComparison(
     const { path, config } = run;
     const env = envFor(path, run);
     const plan = await planStages(config, stages, env);
-    for (const name of ["train", "evaluate"]) {
+    for (const name of compareStage.after) {
       const stage = plan.find((p) => p.spec.name === name)!;
       await requireCached(stage, env, config.name);
       inputs[`${name}:${config.name}`] = stage.key;

@@ -16,9 +16,7 @@ import { childPath } from "./names.ts";
 import { recordedFilesProblem } from "./recorded_files.ts";
 import { identityTag } from "./process_identity.ts";
 import { MANIFEST, readManifest, tempOwnerLiveness } from "./store.ts";
-
-/** Stages whose artifacts are published as report folders. */
-const REPORT_STAGES = ["report", "compare"];
+import { PUBLISHING_STAGES } from "../stages/registry.ts";
 
 export interface PublishedReport {
   /** `reports/<name>`. */
@@ -213,7 +211,9 @@ async function inspect(target: string, name: string): Promise<Existing> {
         : `its ${MANIFEST} is not a report's`,
     );
   }
-  if (!REPORT_STAGES.includes(manifest.stage)) throw notOurs(`its ${MANIFEST} is not a report's`);
+  if (!PUBLISHING_STAGES.includes(manifest.stage)) {
+    throw notOurs(`its ${MANIFEST} is not a report's`);
+  }
   const why = await recordedFilesProblem(target, manifest.files, [MANIFEST]);
   return why ? { state: "edited", why } : { state: "same", key: manifest.key };
 }

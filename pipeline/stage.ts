@@ -61,6 +61,11 @@ export interface StageSpec {
   params: (config: ResolvedConfig) => unknown;
   /** Files outside the project the stage reads (data sets); their bytes join the key. */
   externalFiles?: (config: ResolvedConfig) => { path: string; yamlPath: string }[];
+  /**
+   * Its artifact is a report, published as a folder under reports/ (`report` for one config,
+   * `compare` for several): `trace` follows figures from it, publishing copies it.
+   */
+  publishes?: boolean;
   /** Import the stage only when it runs, so cached runs never load tfjs. */
   load: () => Promise<StageFn>;
   /**

@@ -4,6 +4,7 @@ import { UserError } from "./errors.ts";
 import { FileTooLargeError, kindAt, NotRegularFileError, readRegularTextFile } from "./folders.ts";
 import { hashFile } from "./hash.ts";
 import { type ArtifactStore, KEY_PATTERN, MANIFEST, type Manifest, readManifest } from "./store.ts";
+import { PUBLISHING_STAGES } from "../stages/registry.ts";
 
 /** The provenance a figure carries in its Vega-Lite spec's `usermeta`. */
 interface FigureProvenance {
@@ -123,9 +124,6 @@ async function regularFigure(path: string): Promise<string> {
   return real;
 }
 
-/** Stages whose artifacts are reports that hold figures. */
-const REPORTING = ["report", "compare"];
-
 /** A comparison names its inputs `evaluate:<config>`: the stage is the part before ":". */
 const stageOf = (name: string) => name.split(":")[0];
 
@@ -139,7 +137,7 @@ async function enclosingReport(
   for (const root of [dirname(figurePath), dirname(dirname(figurePath))]) {
     const read = await readManifest(root);
     if (read.manifest) {
-      if (REPORTING.includes(read.manifest.stage)) return { root, manifest: read.manifest };
+      if (PUBLISHING_STAGES.includes(read.manifest.stage)) return { root, manifest: read.manifest };
     } else if (!read.missing) return { root, problem: read.problem };
   }
   return null;

@@ -57,21 +57,29 @@ export const STAGES: StageSpec[] = [
     // The report prints the resolved config and names it in every caption, so all of it
     // (name included) shapes the report's bytes; no other stage is keyed on the name.
     params: (c) => ({ config: c }),
+    publishes: true,
     load: () => import("./report.ts").then((m) => m.report as StageFn),
   },
 ];
 
 /**
  * Not a stage of one config's plan: `deno task compare` runs it over several configs'
- * cached train and evaluate artifacts, keyed on their keys (`train:<name>`,
- * `evaluate:<name>`) and the compared configs; its params are given by the caller.
+ * cached artifacts of the stages in `after` (train and evaluate), keyed on their keys
+ * (`train:<name>`, `evaluate:<name>`) and the compared configs; its params are given by the
+ * caller.
  */
 export const COMPARE_STAGE: StageSpec = {
   name: "compare",
   module: new URL("./compare.ts", import.meta.url),
-  after: [],
+  after: ["train", "evaluate"],
+  publishes: true,
   params: () => {
     throw new Error("compare's params come from the configs it compares");
   },
   load: () => import("./compare.ts").then((m) => m.compare as StageFn),
 };
+
+/** The stages whose artifacts are reports (published under reports/, traced by `trace`). */
+export const PUBLISHING_STAGES: string[] = [...STAGES, COMPARE_STAGE]
+  .filter((spec) => spec.publishes)
+  .map((spec) => spec.name);

@@ -13,7 +13,7 @@ import {
 } from "./command_line.ts";
 import { runComparison } from "./comparison.ts";
 import { checkDistinctNames, type ConfigRun, withSeeds } from "./seeds.ts";
-import { loadConfig } from "./config.ts";
+import { loadConfig, type ResolvedConfig } from "./config.ts";
 import { UserError } from "./errors.ts";
 import { exitWith } from "./exit_with.ts";
 import { readModuleGraph } from "./fingerprint.ts";
@@ -35,6 +35,9 @@ import { statusLine } from "./stage_line.ts";
 
 const STAGE_NAMES = STAGES.map((s) => s.name);
 
+/** A config to run, as the registry's stages read it. */
+type Run = ConfigRun<ResolvedConfig>;
+
 const write = (text: string) => Deno.stdout.writeSync(new TextEncoder().encode(text));
 
 /** The only place that owns the terminal and the exit code. */
@@ -52,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
     return intact ? 0 : 1; // an edited figure, a missing or corrupt stage: not what it claims
   }
   // Every config is loaded before anything runs, so a typo in the last one costs nothing.
-  const loaded: ConfigRun[] = [];
+  const loaded: Run[] = [];
   for (const path of args.targets) loaded.push({ path, config: await loadConfig(path) });
   const configs = withSeeds(loaded, args.seeds);
   // What would stop the run at its end is checked before its first stage.
@@ -102,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
  * The names a command was given that it cannot act on are refused, not ignored: a stage
  * named to `verify` or `--force` must run for at least one of the configs.
  */
-function checkStagesApply(configs: ConfigRun[], args: CommandLine): void {
+function checkStagesApply(configs: Run[], args: CommandLine): void {
   const named = args.command === "verify" && !args.checkHashes
     ? (args.only ? [args.only] : [])
     : args.command === "run" && args.force !== "all"
@@ -110,7 +113,8 @@ function checkStagesApply(configs: ConfigRun[], args: CommandLine): void {
     : [];
   if (named.length === 0) return;
   const paths = [...new Set(configs.map((c) => c.path))];
-  const runs = (spec: StageSpec, config: ConfigRun["config"]) => !spec.when || spec.when(config);
+  const runs = (spec: StageSpec<ResolvedConfig>, config: ResolvedConfig) =>
+    !spec.when || spec.when(config);
   const here = STAGES.filter((spec) => configs.some(({ config }) => runs(spec, config)));
   for (const name of named) {
     if (here.some((spec) => spec.name === name)) continue;
@@ -130,7 +134,7 @@ function checkStagesApply(configs: ConfigRun[], args: CommandLine): void {
  * checked with publishReport's own rule before anything runs: a file or a foreign folder in
  * the way is found now, not after training. Two runs of one name are refused too.
  */
-async function checkReportTargets(configs: ConfigRun[], args: CommandLine): Promise<void> {
+async function checkReportTargets(configs: Run[], args: CommandLine): Promise<void> {
   if (args.command === "run" || args.command === "report") {
     checkDistinctNames(configs, "publish");
     for (const { config } of configs) await checkPublishable(args.reports, config.name);
@@ -141,7 +145,7 @@ async function checkReportTargets(configs: ConfigRun[], args: CommandLine): Prom
 }
 
 /** The command that makes a run: its config, and its seed and store when they are not the default. */
-function runCommandFor(run: ConfigRun, artifacts: string): string {
+function runCommandFor(run: Run, artifacts: string): string {
   const words = ["deno", "task", "run", shellWord(run.path)];
   if (run.group !== undefined) words.push("--seeds", String(run.config.seed));
   if (artifacts !== DEFAULT_ARTIFACTS) words.push("--artifacts", shellWord(artifacts));
@@ -160,7 +164,7 @@ function shellWord(word: string): string {
  * `── configs/ablations/beta-4.yaml (beta-4) ──`, with the seed under --seeds. A header
  * rather than a prefix on every line: the stage lines keep their columns and their width.
  */
-function runHeader({ path, config, group }: ConfigRun): string {
+function runHeader({ path, config, group }: Run): string {
   const seed = group === undefined ? "" : `, seed ${config.seed}`;
   return `── ${showPath(path)}${seed} (${config.name}) ──`;
 }
@@ -196,12 +200,12 @@ function runEnv(
 
 /** Render the comparison of cached runs, print its table and publish it to reports/. */
 async function compare(
-  configs: ConfigRun[],
+  configs: Run[],
   store: ArtifactStore,
   graph: RunEnv["graph"],
   args: CommandLine,
 ): Promise<number> {
-  const envFor = (path: string, run?: ConfigRun) =>
+  const envFor = (path: string, run?: Run) =>
     runEnv(store, graph, path, run && runCommandFor(run, args.artifacts));
   // `--force` re-renders the comparison itself; the runs it reads are never re-run here.
   const forced = args.force === "all";
@@ -246,7 +250,7 @@ async function printStatus(plan: PlannedStage[], env: RunEnv, configName: string
 
 /** `stage/key` of every stage the configs' plans reach. */
 async function plannedEntries(
-  configs: ConfigRun[],
+  configs: Run[],
   store: ArtifactStore,
   graph: RunEnv["graph"],
 ): Promise<Set<string>> {
@@ -261,7 +265,7 @@ async function plannedEntries(
 
 /** `verify --check-hashes`: rehash without running; every bad file named; exit 1 if any. */
 async function checkHashes(
-  configs: ConfigRun[],
+  configs: Run[],
   store: ArtifactStore,
   graph: RunEnv["graph"],
   reportsRoot: string,
@@ -287,7 +291,7 @@ async function checkHashes(
 
 /** `gc`: remove what no given config nor published report reaches. */
 async function gc(
-  configs: ConfigRun[],
+  configs: Run[],
   store: ArtifactStore,
   graph: RunEnv["graph"],
   args: CommandLine,

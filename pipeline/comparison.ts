@@ -1,7 +1,7 @@
 import { planStage, planStages } from "./plan.ts";
 import { requireCached, type RunEnv, runStage } from "./runner.ts";
 import { checkDistinctNames, type ConfigRun } from "./seeds.ts";
-import type { StageSpec } from "./stage.ts";
+import type { RunConfig, StageSpec } from "./stage.ts";
 
 /**
  * Render a comparison of several configs' runs from the store: each run's artifacts of the
@@ -9,11 +9,11 @@ import type { StageSpec } from "./stage.ts";
  * it; nothing is trained). The comparison itself is an artifact like any other, keyed on
  * its code, the compared configs and their artifact keys, so asking twice reuses it.
  */
-export async function runComparison(
-  configs: ConfigRun[],
-  stages: StageSpec[],
-  compareStage: StageSpec,
-  envFor: (configPath: string, run?: ConfigRun) => RunEnv,
+export async function runComparison<C extends RunConfig>(
+  configs: ConfigRun<C>[],
+  stages: StageSpec<C>[],
+  compareStage: StageSpec<C>,
+  envFor: (configPath: string, run?: ConfigRun<C>) => RunEnv,
   force: boolean,
 ): Promise<{ key: string; dir: string }> {
   checkDistinctNames(configs, "compare");

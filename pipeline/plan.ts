@@ -4,18 +4,18 @@
  * anything runs. The runner executes a plan; `status` and `verify` read one.
  */
 import { basename } from "node:path";
-import type { ResolvedConfig } from "./config_schema.ts";
 import { type CodeFingerprint, codeFingerprint, fingerprintDigest } from "./fingerprint.ts";
 import type { ModuleGraph } from "./fingerprint.ts";
 import { UserError } from "./errors.ts";
 import { DATA_MAX_BYTES, hashBoundedFile } from "./bounded_read.ts";
 import { hashValue } from "./hash.ts";
-import type { StageSpec } from "./stage.ts";
+import type { RunConfig, StageSpec } from "./stage.ts";
 import type { KeyInputs } from "./store.ts";
 
 /** A stage with its key worked out: everything needed to look it up or run it. */
 export interface PlannedStage {
-  spec: StageSpec;
+  /** Its spec; past planning nothing reads the config again, so any config's spec fits. */
+  spec: StageSpec<never>;
   key: string;
   keyInputs: KeyInputs;
   fingerprint: CodeFingerprint;
@@ -43,9 +43,9 @@ export interface PlanEnv {
 }
 
 /** Work out every stage's key, in table order (each stage comes after its inputs). */
-export async function planStages(
-  config: ResolvedConfig,
-  stages: StageSpec[],
+export async function planStages<C extends RunConfig>(
+  config: C,
+  stages: StageSpec<C>[],
   env: PlanEnv,
 ): Promise<PlannedStage[]> {
   const planned: PlannedStage[] = [];
@@ -69,7 +69,7 @@ export async function planStages(
 }
 
 /** A stage's params, a UserError in working them out (no BLAS for `backend: blas`) named. */
-function paramsOf(spec: StageSpec, config: ResolvedConfig, configPath: string): unknown {
+function paramsOf<C extends RunConfig>(spec: StageSpec<C>, config: C, configPath: string): unknown {
   try {
     return spec.params(config);
   } catch (error) {
@@ -78,8 +78,8 @@ function paramsOf(spec: StageSpec, config: ResolvedConfig, configPath: string): 
 }
 
 /** One stage's key from what goes into it: its code, params, upstream keys and runtime. */
-export async function planStage(
-  spec: StageSpec,
+export async function planStage<C extends RunConfig>(
+  spec: StageSpec<C>,
   params: unknown,
   inputs: Record<string, string>,
   env: PlanEnv,
@@ -111,9 +111,9 @@ export async function planStage(
  * same limit the data readers use, so /dev/zero cannot hang `run`, `status` or `compare`.
  * Returns the hashes and the files they came from (hashed again after the stage runs).
  */
-async function hashExternalFiles(
-  spec: StageSpec,
-  config: ResolvedConfig,
+async function hashExternalFiles<C extends RunConfig>(
+  spec: StageSpec<C>,
+  config: C,
   configPath: string,
 ): Promise<{ files: Record<string, string>; refs: ExternalFile[] } | undefined> {
   const given = spec.externalFiles?.(config) ?? [];

@@ -1,4 +1,3 @@
-import type { ResolvedConfig } from "./config_schema.ts";
 import { describeDiskError, withDiskErrors } from "./disk_errors.ts";
 import { UserError } from "./errors.ts";
 import { showPath } from "./bounded_read.ts";
@@ -6,7 +5,7 @@ import { noteResumePoint } from "./interrupt.ts";
 import { withLock } from "./lock.ts";
 import { RunLease } from "./run_lease.ts";
 import type { StartProgress } from "./progress.ts";
-import type { StageContext } from "./stage.ts";
+import type { RunConfig, StageContext } from "./stage.ts";
 import type { ArtifactStore, Manifest } from "./store.ts";
 import { hashExternalFile, namingConfig, type PlanEnv, type PlannedStage } from "./plan.ts";
 import { formatBytes, formatDuration } from "./units.ts";
@@ -77,7 +76,7 @@ export interface RunOptions {
 }
 
 export async function runPlan(
-  config: ResolvedConfig,
+  config: RunConfig,
   plan: PlannedStage[],
   env: RunEnv,
   { force = new Set(), cachedOnly = new Set() }: RunOptions = {},
@@ -117,19 +116,13 @@ export async function requireCached(stage: PlannedStage, env: RunEnv, configName
 }
 
 /**
- * What a run is of, for its manifest: a config, or (for `compare`) a set of them. Its whole
- * value is recorded as the resolved config; the seed is recorded beside it.
- */
-export type RunSubject = { name: string; seed: number };
-
-/**
  * Reuse the stage's artifact if the store holds it intact, else run and publish it.
  * The lookup comes first and takes no lock: a hit writes nothing, so a fully cached run
  * works on a read-only store. A miss takes the lock and looks again inside it (the run we
  * waited for may have just published the key). A full disk or a read-only store is one line.
  */
 export async function runStage(
-  config: RunSubject,
+  config: RunConfig,
   stage: PlannedStage,
   inputs: Record<string, string>,
   env: RunEnv,
@@ -183,7 +176,7 @@ export async function runStage(
 
 /** Run one stage into a fresh temp dir and publish it; on any failure nothing is published. */
 export async function execute(
-  config: RunSubject,
+  config: RunConfig,
   stage: PlannedStage,
   inputs: Record<string, string>,
   env: RunEnv,

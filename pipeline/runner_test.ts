@@ -62,7 +62,7 @@ export async function second(ctx: { inputs: Record<string, string>; outDir: stri
       await module[name](ctx);
     };
   };
-  const stages: StageSpec[] = [
+  const stages: StageSpec<ResolvedConfig>[] = [
     {
       name: "first",
       module: url("first.ts"),
@@ -179,7 +179,7 @@ Deno.test("a data file swapped while the stage reads it publishes nothing under 
   await Deno.writeTextFile(data, "x\nA\n");
   // A stage that reads its data file, and (the first time) swaps it for other bytes mid-run.
   let swap = true;
-  const reading: StageSpec = {
+  const reading: StageSpec<ResolvedConfig> = {
     ...project.stages[0],
     externalFiles: () => [{ path: data, yamlPath: "data.csv.path" }],
     load: () =>
@@ -221,7 +221,7 @@ Deno.test("a data file swapped while the stage reads it publishes nothing under 
   // A file that disappears while being read is a mismatch too.
   await Deno.writeTextFile(data, "x\nC\n");
   const third = await planStages(config(), [reading], env);
-  const gone: StageSpec = {
+  const gone: StageSpec<ResolvedConfig> = {
     ...reading,
     load: () => Promise.resolve(() => Deno.remove(data)),
   };

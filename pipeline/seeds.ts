@@ -1,12 +1,12 @@
 import { excerpt, showPath } from "./bounded_read.ts";
-import type { ResolvedConfig } from "./config_schema.ts";
+import type { RunConfig } from "./stage.ts";
 import { UserError } from "./errors.ts";
 import { MAX_NAME_LENGTH, nameProblem } from "./names.ts";
 
 /** A config to run, from its file: under `--seeds`, one of several runs of it. */
-export interface ConfigRun {
+export interface ConfigRun<C extends RunConfig = RunConfig> {
   path: string;
-  config: ResolvedConfig;
+  config: C;
   /** The config's own name when the run is one of several seeds of it (see withSeeds). */
   group?: string;
 }
@@ -18,10 +18,10 @@ export interface ConfigRun {
  * Every derived name is checked here, before anything runs: a `name:` that is safe alone
  * may grow past the limit with its `-seed<N>` suffix.
  */
-export function withSeeds(
-  configs: ConfigRun[],
+export function withSeeds<C extends RunConfig>(
+  configs: ConfigRun<C>[],
   seeds: number[] | undefined,
-): ConfigRun[] {
+): ConfigRun<C>[] {
   if (!seeds) return configs;
   return configs.flatMap(({ path, config }) =>
     seeds.map((seed) => {

@@ -1,4 +1,3 @@
-import type { ResolvedConfig } from "./config_schema.ts";
 import type { ResumePoint } from "./interrupt.ts";
 import type { StartProgress } from "./progress.ts";
 
@@ -44,7 +43,18 @@ export interface StageContext<P = unknown> {
 export type StageFn<P = unknown> = (ctx: StageContext<P>) => Promise<void>;
 
 /** One row of the stage table: how to key a stage and how to load it (lazily). */
-export interface StageSpec {
+/**
+ * What a run is of, as far as the engine reads it: its name (for messages and report
+ * folders) and seed (for manifests). Everything else in a config is the stages' business:
+ * they declare its schema, and the engine hands the whole value to their spec's functions
+ * and records it in manifests as the resolved config. (For `compare`, a set of configs.)
+ */
+export interface RunConfig {
+  name: string;
+  seed: number;
+}
+
+export interface StageSpec<C extends RunConfig = RunConfig> {
   name: string;
   /** The stage's module; its transitive project imports form its code fingerprint. */
   module: URL;
@@ -54,13 +64,13 @@ export interface StageSpec {
    */
   after: string[];
   /** Whether the stage runs for this config at all (default: always). */
-  when?: (config: ResolvedConfig) => boolean;
+  when?: (config: C) => boolean;
   /** When it runs, for a message naming it where it does not: "it runs only for …". */
   whenSays?: string;
   /** The part of the config this stage's results depend on, and nothing else. */
-  params: (config: ResolvedConfig) => unknown;
+  params: (config: C) => unknown;
   /** Files outside the project the stage reads (data sets); their bytes join the key. */
-  externalFiles?: (config: ResolvedConfig) => { path: string; yamlPath: string }[];
+  externalFiles?: (config: C) => { path: string; yamlPath: string }[];
   /**
    * Its artifact is a report, published as a folder under reports/ (`report` for one config,
    * `compare` for several): `trace` follows figures from it, publishing copies it.

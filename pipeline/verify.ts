@@ -1,5 +1,5 @@
-import type { ResolvedConfig } from "./config_schema.ts";
 import type { PlannedStage } from "./plan.ts";
+import type { RunConfig } from "./stage.ts";
 import { execute, type RunEnv } from "./runner.ts";
 import { UserError } from "./errors.ts";
 import type { Lookup } from "./store.ts";
@@ -11,7 +11,7 @@ import { stageLabel, statusLine } from "./stage_line.ts";
  * never written: this checks that same config + code + backend gives the same bytes.
  */
 export async function verifyPlan(
-  config: ResolvedConfig,
+  config: RunConfig,
   plan: PlannedStage[],
   selected: PlannedStage[],
   env: RunEnv,

@@ -1,3 +1,4 @@
+import type { ResolvedConfig } from "../pipeline/config_schema.ts";
 import type { StageFn, StageSpec } from "../pipeline/stage.ts";
 import { keyedDataPaths } from "./data/data_paths.ts";
 import { sourceFiles } from "./data/source_files.ts";
@@ -9,7 +10,7 @@ import { computeOf } from "./model/compute.ts";
  * can change the outputs and nothing that cannot (no names, no paths of outputs).
  * Stages are imported only when they run, so a fully cached run never loads tfjs.
  */
-export const STAGES: StageSpec[] = [
+export const STAGES: StageSpec<ResolvedConfig>[] = [
   {
     name: "prepare",
     module: new URL("./prepare.ts", import.meta.url),
@@ -68,7 +69,7 @@ export const STAGES: StageSpec[] = [
  * (`train:<name>`, `evaluate:<name>`) and the compared configs; its params are given by the
  * caller.
  */
-export const COMPARE_STAGE: StageSpec = {
+export const COMPARE_STAGE: StageSpec<ResolvedConfig> = {
   name: "compare",
   module: new URL("./compare.ts", import.meta.url),
   after: ["train", "evaluate"],

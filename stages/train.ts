@@ -1,6 +1,11 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { join } from "node:path";
-import type { LossParams, ModelParams, TrainParams } from "../pipeline/config_schema.ts";
+import {
+  type LossParams,
+  lossSchema,
+  type ModelParams,
+  type TrainParams,
+} from "../pipeline/config_schema.ts";
 import { NumericError, UserError } from "../pipeline/errors.ts";
 import { trainingMemoryProblem } from "../pipeline/limits.ts";
 import { Rng } from "../pipeline/rng.ts";
@@ -12,6 +17,7 @@ import { readPrepared } from "./data/prepared.ts";
 import { initBackend } from "./model/backend.ts";
 import type { Compute } from "./model/compute.ts";
 import { warmupWeight } from "./model/losses.ts";
+import { LOGGED_TERMS } from "./model/loss_parts.ts";
 import {
   createModel,
   encode,
@@ -44,8 +50,11 @@ export interface TrainStageParams {
   train: TrainParams;
 }
 
-/** The loss terms logged each step, in this order (names of history.csv columns). */
-const TERMS = ["loss", "recon", "kl", "mu_term", "sigma_term", "reg"] as const;
+/**
+ * The loss whose value is −ELBO, to score validation with whatever was trained: the
+ * closed-form KL at β = 1 without free bits (the schema's defaults for the rest, unused by it).
+ */
+const ELBO_LOSS = lossSchema.parse({ regularizer: "kl", beta: 1, freeBits: 0 });
 
 /** How the kept weights are chosen when validating: recorded with the weights. */
 const SELECTION_RULE = "lowest validation −ELBO (recon + KL, β = 1, one seeded ε per example)";
@@ -249,8 +258,8 @@ async function runEpoch(
   epoch: number,
   stepsPerEpoch: number,
   onStep: (step: number, meanLoss: number) => void,
-): Promise<Record<(typeof TERMS)[number], number>> {
-  const totals = TERMS.map(() => 0);
+): Promise<Record<string, number>> {
+  const totals = LOGGED_TERMS.map(() => 0);
   let seen = 0;
   let step = 0;
   let lastYield = performance.now();
@@ -262,7 +271,7 @@ async function runEpoch(
     const eps = model.logVar ? sampleEps(epsRng, batch.size, model.params.latentDim) : undefined;
     // trainStep's terms are kept past the optimizer's tidy, so they are disposed here.
     const t = trainStep(model, adam, x, y, eps, loss, regWeight);
-    const values = tf.stack([t.loss, t.recon, t.kl, t.muTerm, t.sigmaTerm, t.reg]);
+    const values = tf.stack(LOGGED_TERMS.map(({ name }) => t[name]));
     const read = values.dataSync();
     tf.dispose([x, y, eps, values, ...Object.values(t)]);
     checkFinite(read, epoch, step);
@@ -279,19 +288,16 @@ async function runEpoch(
   if (step === 0 || seen === 0) {
     throw new Error(`train: epoch ${epoch + 1} had no training steps (no examples to fit)`);
   }
-  return Object.fromEntries(TERMS.map((name, i) => [name, totals[i] / seen])) as Record<
-    (typeof TERMS)[number],
-    number
-  >;
+  return Object.fromEntries(LOGGED_TERMS.map(({ column }, i) => [column, totals[i] / seen]));
 }
 
 /** Stop at once on a NaN or Inf, naming the epoch, the step and the term that blew up. */
 export function checkFinite(values: ArrayLike<number>, epoch: number, step: number): void {
-  for (let i = 0; i < TERMS.length; i++) {
+  for (const [i, { column }] of LOGGED_TERMS.entries()) {
     if (Number.isFinite(values[i])) continue;
-    const all = TERMS.map((name, j) => `${name}=${values[j]}`).join(", ");
+    const all = LOGGED_TERMS.map((term, j) => `${term.column}=${values[j]}`).join(", ");
     throw new NumericError(
-      `train: epoch ${epoch + 1}, step ${step + 1}: the ${TERMS[i]} term is ${values[i]} ` +
+      `train: epoch ${epoch + 1}, step ${step + 1}: the ${column} term is ${values[i]} ` +
         `(${all}); lower train.learningRate or check the data for bad values`,
     );
   }
@@ -349,7 +355,6 @@ function validationTerms(
   seed: number,
 ): Row {
   const epsRng = new Rng(seed).fork("validation-eps");
-  const elbo = { ...lossDefaults(), regularizer: "kl" as const };
   let recon = 0;
   let kl = 0;
   for (const batch of epochBatches(data, classIndex, rows, 500)) {
@@ -357,7 +362,7 @@ function validationTerms(
       const x = tf.tensor2d(batch.x, [batch.size, model.inputDim]);
       const y = oneHot(batch.classIndex, model.numClasses);
       const eps = model.logVar ? sampleEps(epsRng, batch.size, model.params.latentDim) : undefined;
-      const t = lossTerms(model, x, y, eps, elbo, 1);
+      const t = lossTerms(model, x, y, eps, ELBO_LOSS, 1);
       return tf.stack([t.recon, t.kl]);
     });
     const [r, k] = values.dataSync();
@@ -370,10 +375,6 @@ function validationTerms(
     val_recon: recon / rows.length,
     val_kl: kl / rows.length,
   };
-}
-
-function lossDefaults(): LossParams {
-  return { regularizer: "kl", beta: 1, wMu: 1, wSigma: 1, warmupEpochs: 0, freeBits: 0 };
 }
 
 /**

@@ -11,6 +11,7 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { LossParams } from "../../pipeline/config_schema.ts";
 import { defineBlasKernel, heapView, newOutput } from "./blas_backend.ts";
 import { hasKernel } from "./fused_support.ts";
+import { PENALTY_PART_NAMES, type RegTermName } from "./loss_parts.ts";
 
 const REPARAMETERIZE = "PipelineReparameterize";
 const PENALTY = "PipelineGaussianPenalty";
@@ -59,9 +60,12 @@ tf.registerGradient({
 /** What the penalty kernel needs to know of LossParams. */
 type PenaltyAttrs = Pick<LossParams, "regularizer" | "beta" | "wMu" | "wSigma" | "freeBits">;
 
+/** The penalty kernel's packed output, in order: reg, the penalty's parts, kl. */
+export const PENALTY_OUTPUTS: readonly RegTermName[] = ["reg", ...PENALTY_PART_NAMES, "kl"];
+
 /**
- * [reg, muTerm, sigmaTerm, kl], each a scalar batch mean in nats, as losses.ts's
- * `regularizer` defines them, from μ, log σ² and the prior mean μp (absent: 0).
+ * PENALTY_OUTPUTS ([reg, muTerm, sigmaTerm, kl]), each a scalar batch mean in nats, as
+ * losses.ts's `regularizer` defines them, from μ, log σ² and the prior mean μp (absent: 0).
  */
 export function penaltyKernel(
   mu: tf.Tensor2D,

@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { LossParams } from "../../pipeline/config_schema.ts";
 import { bernoulliNllRows, canFuseBernoulliNll } from "./fused_bernoulli.ts";
-import { canFuseGaussian, penaltyKernel } from "./fused_gaussian.ts";
+import { canFuseGaussian, PENALTY_OUTPUTS, penaltyKernel } from "./fused_gaussian.ts";
+import type { RegTermName } from "./loss_parts.ts";
 
 /**
  * Every loss term of the pipeline, in nats, as pure functions of tensors. Per-example terms
@@ -40,18 +41,13 @@ function batchMeanOfSums(t: tf.Tensor): tf.Scalar {
 }
 
 /**
- * The regularizer and its parts, each a batch mean of per-example sums, in nats.
- * `reg` is what joins the loss (before any warm-up weight); `muTerm` and `sigmaTerm` are
- * the unweighted parts of the chosen penalty (the two KL halves for kl, split-kl and none;
- * Σ(μ − μp)² and Σ(log σ²)² for separate-l2); `kl` is always the true closed-form KL.
- * (A type, not an interface, so that tf.tidy accepts it as a TensorContainer.)
+ * The regularizer and its parts (named in loss_parts.ts), each a batch mean of per-example
+ * sums, in nats. `reg` is what joins the loss (before any warm-up weight); `muTerm` and
+ * `sigmaTerm` are the unweighted parts of the chosen penalty (the two KL halves for kl,
+ * split-kl and none; Σ(μ − μp)² and Σ(log σ²)² for separate-l2); `kl` is always the true
+ * closed-form KL. (A type, not an interface, so that tf.tidy accepts it as a TensorContainer.)
  */
-export type RegTerms = {
-  reg: tf.Scalar;
-  muTerm: tf.Scalar;
-  sigmaTerm: tf.Scalar;
-  kl: tf.Scalar;
-};
+export type RegTerms = Record<RegTermName, tf.Scalar>;
 
 /**
  * The penalty LossParams.regularizer selects:
@@ -73,9 +69,9 @@ export function regularizer(
 ): RegTerms {
   return tf.tidy(() => {
     if (canFuseGaussian()) {
-      // The blas backend: one kernel for all four (fused_gaussian.ts), the same definitions.
-      const [reg, muTerm, sigmaTerm, kl] = tf.unstack(penaltyKernel(mu, logVar, priorMu, loss));
-      return { reg, muTerm, sigmaTerm, kl } as RegTerms;
+      // The blas backend: one kernel for all of them (fused_gaussian.ts), the same definitions.
+      const packed = tf.unstack(penaltyKernel(mu, logVar, priorMu, loss));
+      return Object.fromEntries(PENALTY_OUTPUTS.map((name, i) => [name, packed[i]])) as RegTerms;
     }
     const muPart = klMuPart(mu, priorMu);
     const sigmaPart = klSigmaPart(logVar);

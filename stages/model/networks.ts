@@ -6,6 +6,7 @@ import { bernoulliNllRows, canFuseBernoulliNll } from "./fused_bernoulli.ts";
 import { canFuseGaussian, reparameterizeKernel } from "./fused_gaussian.ts";
 import { repeatRows } from "./repeat_rows.ts";
 import { bernoulliNll, gaussianNll, type RegTerms, regularizer } from "./losses.ts";
+import { REG_TERMS } from "./loss_parts.ts";
 
 /**
  * The VAE family as plain data (tf.Variables) and pure functions over tensors, shared by the
@@ -307,7 +308,7 @@ export function forward(
  * loss = recon + reg, reg = regWeight · (the regularizer of `loss`), so `reg` is exactly what
  * entered the loss. kl is the true closed-form KL against the prior (μ^Y for cvae-prior),
  * logged whatever the regularizer; muTerm and sigmaTerm are described at RegTerms.
- * An ae has no posterior variance: its kl, muTerm, sigmaTerm and reg are 0.
+ * An ae has no posterior variance: its kl, penalty parts and reg are 0.
  */
 export type LossTerms = RegTerms & { loss: tf.Scalar; recon: tf.Scalar };
 
@@ -329,8 +330,7 @@ export function lossTerms(
 }
 
 function zeroTerms(): RegTerms {
-  const zero = () => tf.scalar(0);
-  return { reg: zero(), muTerm: zero(), sigmaTerm: zero(), kl: zero() };
+  return Object.fromEntries(REG_TERMS.map(({ name }) => [name, tf.scalar(0)])) as RegTerms;
 }
 
 /**

@@ -4,6 +4,7 @@
  * (the IW curve of an `ae`) is returned as skipped, with the reason, never drawn empty.
  */
 import type { Row } from "../../pipeline/table.ts";
+import { PENALTY_PARTS } from "../model/loss_parts.ts";
 import type { ChartSpec } from "./figure.ts";
 import { bool, metric, num, type ReportInputs } from "./inputs.ts";
 import { notation } from "./notation.ts";
@@ -46,6 +47,13 @@ const sum = (a: string, b: string) => (row: Row) => {
   return x === null || y === null ? null : x + y;
 };
 
+/** The penalty's parts (loss_parts.ts): each a train line in the KL's panel. */
+const PART_SERIES: Series[] = Object.values(PENALTY_PARTS).map((part) => ({
+  metric: `${part.symbol} term`,
+  split: "train",
+  value: column(part.column),
+}));
+
 /**
  * In reading order: the bound, its parts, then the objective and the penalty, which are
  * merged into an earlier series when they equal it in every epoch (β = 1: loss = −ELBO and
@@ -58,8 +66,7 @@ const SERIES: Series[] = [
   { metric: "reconstruction", split: "validation", value: column("val_recon") },
   { metric: "KL", split: "train", value: column("kl") },
   { metric: "KL", split: "validation", value: column("val_kl") },
-  { metric: "μ term", split: "train", value: column("mu_term") },
-  { metric: "σ term", split: "train", value: column("sigma_term") },
+  ...PART_SERIES,
   { metric: "loss (objective)", split: "train", value: column("loss") },
   { metric: "regularizer", split: "train", value: column("reg") },
 ];
@@ -69,7 +76,10 @@ const PANELS = [
   { title: "−ELBO", metrics: ["−ELBO"] },
   { title: "loss (objective)", metrics: ["loss (objective)"] },
   { title: "reconstruction", metrics: ["reconstruction"] },
-  { title: "KL and its μ, σ terms", metrics: ["KL", "μ term", "σ term"] },
+  {
+    title: `KL and its ${Object.values(PENALTY_PARTS).map((p) => p.symbol).join(", ")} terms`,
+    metrics: ["KL", ...PART_SERIES.map((s) => s.metric)],
+  },
   { title: "regularizer", metrics: ["regularizer"] },
 ];
 

@@ -1,4 +1,5 @@
 import { formatSize, GiB } from "./bounded_read.ts";
+import { capabilitiesOf } from "../stages/model/kinds.ts";
 import type { ResolvedConfig } from "./config_schema.ts";
 
 /**
@@ -68,19 +69,20 @@ function denseParams(sizes: number[]): number {
 /** Parameters of the VAE family's nets for this config (mirrors stages/model/networks.ts). */
 export function modelParameters(model: ResolvedConfig["model"], shape: DataShape): number {
   const { inputDim: d, numClasses: c } = shape;
-  const label = model.kind === "cvae-concat" ? c : 0;
+  const can = capabilitiesOf(model.kind);
+  const label = can.labelInput ? c : 0;
   const top = model.hidden.at(-1) ?? d + label;
-  const heads = (model.kind === "ae" ? 1 : 2) * (top * model.latentDim + model.latentDim);
+  const heads = (can.stochastic ? 2 : 1) * (top * model.latentDim + model.latentDim);
   return denseParams([d + label, ...model.hidden]) + heads +
     denseParams([model.latentDim + label, ...[...model.hidden].reverse(), d]) +
-    (model.kind === "cvae-prior" ? c * model.latentDim : 0);
+    (can.learnedPriorMean ? c * model.latentDim : 0);
 }
 
 /** The coarse peak memory of a run of `config` on data of `shape`. */
 /** The sizes an estimate is made of: per-example layer widths, parameters, and what drives them. */
 function modelFacts(model: ResolvedConfig["model"], shape: DataShape) {
   const { inputDim: d, numClasses: c } = shape;
-  const label = model.kind === "cvae-concat" ? c : 0;
+  const label = capabilitiesOf(model.kind).labelInput ? c : 0;
   // Every layer's output width, input to reconstruction, for one example.
   const widths = d + label + 2 * sum(model.hidden) + 3 * model.latentDim + label + 2 * d;
   const params = modelParameters(model, shape);

@@ -42,6 +42,7 @@ import { posteriorPass } from "./evaluation/posterior_pass.ts";
 import { mean } from "./evaluation/stats.ts";
 import { initBackend } from "./model/backend.ts";
 import type { Compute } from "./model/compute.ts";
+import { capabilitiesOf } from "./model/kinds.ts";
 import { disposeModel, type Model } from "./model/networks.ts";
 import type { DatasetCard } from "./prepare.ts";
 import { loadTrainedModel, type TrainingSummary } from "./training/trained_model.ts";
@@ -136,7 +137,9 @@ async function load(ctx: StageContext<EvaluateStageParams>): Promise<Run> {
     model,
     summary,
     card,
-    classifier: isConditional(model) ? await loadJudge(ctx.inputs.classify) : null,
+    classifier: capabilitiesOf(model.params.kind).conditional
+      ? await loadJudge(ctx.inputs.classify)
+      : null,
     test: examples(test, "test"),
     train: examples(train, "train"),
     binarization: describeBinarization(card.binarize, card.threshold, resample),
@@ -151,10 +154,6 @@ async function loadJudge(dir: string): Promise<Run["classifier"]> {
     await Deno.readTextFile(join(dir, "classifier.json")),
   );
   return { net: await loadClassifier(dir), testAccuracy: summary.testAccuracy };
-}
-
-function isConditional(model: Model): boolean {
-  return model.params.kind === "cvae-prior" || model.params.kind === "cvae-concat";
 }
 
 type Timed = <T>(name: typeof PHASES[number], f: () => T) => T;

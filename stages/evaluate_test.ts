@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { join } from "node:path";
 import { configSchema } from "../pipeline/config_schema.ts";
 import { computeOf } from "./model/compute.ts";
+import { capabilitiesOf, MODEL_KINDS, type ModelKind } from "./model/kinds.ts";
 import { readNpy } from "../pipeline/npy.ts";
 import { recordingProgress } from "../pipeline/progress_testing.ts";
 import { Rng } from "../pipeline/rng.ts";
@@ -11,9 +12,6 @@ import { readCsv } from "../pipeline/table.ts";
 import { assert_, assertClose, assertEquals } from "../pipeline/test_assert.ts";
 import { evaluate, type EvaluateStageParams } from "./evaluate.ts";
 import { classifierDir, preparedDir, ROOT, SEED, trainedDir } from "./evaluation/test_models.ts";
-
-type Kind = "vae" | "cvae-prior" | "cvae-concat" | "ae";
-const KINDS: Kind[] = ["vae", "cvae-prior", "cvae-concat", "ae"];
 
 const PARAMS: EvaluateStageParams = (() => {
   const c = configSchema.parse({
@@ -34,7 +32,7 @@ const PARAMS: EvaluateStageParams = (() => {
 })();
 
 async function runEvaluate(
-  kind: Kind,
+  kind: ModelKind,
   model: Record<string, unknown> = {},
   progress?: StageContext["progress"],
 ): Promise<string> {
@@ -61,9 +59,10 @@ const COMMON = [
 const CVAE = ["per_class.csv", "class_samples.npy"];
 const PRIOR_TABLE = ["class_means.csv", "class_distances.csv"];
 
-function expectedFiles(kind: Kind): string[] {
-  const cvae = kind === "cvae-prior" || kind === "cvae-concat";
-  return [...COMMON, ...(cvae ? CVAE : []), ...(kind === "cvae-prior" ? PRIOR_TABLE : [])].sort();
+function expectedFiles(kind: ModelKind): string[] {
+  const { conditional, learnedPriorMean } = capabilitiesOf(kind);
+  return [...COMMON, ...(conditional ? CVAE : []), ...(learnedPriorMean ? PRIOR_TABLE : [])]
+    .sort();
 }
 
 async function filesOf(dir: string): Promise<Map<string, Uint8Array>> {
@@ -82,7 +81,7 @@ function numbers(value: unknown): number[] {
   return [];
 }
 
-for (const kind of KINDS) {
+for (const kind of MODEL_KINDS) {
   Deno.test(`evaluate ${kind}: every file, finite numbers, byte-identical when run twice`, async () => {
     const first = await runEvaluate(kind);
     const before = tf.memory().numTensors;
@@ -126,8 +125,8 @@ for (const kind of KINDS) {
   });
 }
 
-function imageShapes(kind: Kind): [string, number[]][] {
-  const cvae = kind === "cvae-prior" || kind === "cvae-concat";
+function imageShapes(kind: ModelKind): [string, number[]][] {
+  const cvae = capabilitiesOf(kind).conditional;
   return [
     ["reconstructions.npy", [2, 8, 8, 8]],
     ["prior_samples.npy", [12, 8, 8]],
@@ -137,7 +136,7 @@ function imageShapes(kind: Kind): [string, number[]][] {
 }
 
 Deno.test("evaluate scores models with a posterior: IW rises with K, MI within [0, log N]", async () => {
-  for (const kind of ["vae", "cvae-prior", "cvae-concat"] as const) {
+  for (const kind of MODEL_KINDS.filter((k) => capabilitiesOf(k).stochastic)) {
     const dir = await runEvaluate(kind);
     const { test, train } = JSON.parse(await Deno.readTextFile(join(dir, "metrics.json")));
     assertClose(test.negElbo, test.distortion + test.rate, 1e-9);
@@ -244,7 +243,7 @@ Deno.test("evaluate a Gaussian decoder: its density in nats, its BCE and MSE of 
  * (seed → "evaluate" → "elbo-<split>", latentDim normals per example in order).
  */
 Deno.test("the evaluator's ELBO equals an independent float64 computation to 1e-4", async () => {
-  for (const kind of ["vae", "cvae-prior", "cvae-concat", "ae"] as const) {
+  for (const kind of MODEL_KINDS) {
     const dir = await runEvaluate(kind);
     const metrics = JSON.parse(await Deno.readTextFile(join(dir, "metrics.json")));
     const weights = await readWeights(await trainedDir(kind));
@@ -252,7 +251,7 @@ Deno.test("the evaluator's ELBO equals an independent float64 computation to 1e-
       const expected = await independentElbo(weights, kind, split);
       const got = metrics[split];
       assertClose(got.distortion, expected.distortion, 1e-4, `${kind} ${split} distortion`);
-      if (kind === "ae") continue;
+      if (!capabilitiesOf(kind).stochastic) continue;
       assertClose(got.rate, expected.rate, 1e-4, `${kind} ${split} rate`);
       assertClose(got.negElbo, expected.negElbo, 1e-4, `${kind} ${split} −ELBO`);
       if (split === "test") {
@@ -303,7 +302,7 @@ function hidden(w: Weights, prefix: string, x: number[]): number[] {
 const softplus = (l: number) => Math.max(l, 0) + Math.log1p(Math.exp(-Math.abs(l)));
 const sigmoid = (l: number) => 1 / (1 + Math.exp(-l));
 
-async function independentElbo(w: Weights, kind: Kind, split: "test" | "train") {
+async function independentElbo(w: Weights, kind: ModelKind, split: "test" | "train") {
   const prepared = await preparedDir();
   const images = (await readNpy(join(prepared, `${split}_images.npy`))).data as Float32Array;
   const labels = (await readNpy(join(prepared, `${split}_labels.npy`))).data as Uint8Array;
@@ -316,7 +315,7 @@ async function independentElbo(w: Weights, kind: Kind, split: "test" | "train") 
   let [distortion, rate, bceMean, mseMean] = [0, 0, 0, 0];
   for (let n = 0; n < labels.length; n++) {
     const x = Array.from(images.subarray(n * pixels, (n + 1) * pixels));
-    const label = kind === "cvae-concat" ? oneHot(labels[n]) : [];
+    const label = capabilitiesOf(kind).labelInput ? oneHot(labels[n]) : [];
     const h = hidden(w, "encoder", [...x, ...label]);
     const mu = layer(w, "encoder/mu", h);
     const nll = (z: number[]) => {
@@ -329,7 +328,7 @@ async function independentElbo(w: Weights, kind: Kind, split: "test" | "train") 
     const atMean = nll(mu);
     bceMean += atMean.bce;
     mseMean += atMean.mse;
-    if (kind === "ae") {
+    if (!capabilitiesOf(kind).stochastic) {
       distortion += atMean.bce;
       continue;
     }

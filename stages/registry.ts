@@ -3,6 +3,7 @@ import type { StageFn, StageSpec } from "../pipeline/stage.ts";
 import { keyedDataPaths } from "./data/data_paths.ts";
 import { sourceFiles } from "./data/source_files.ts";
 import { computeOf } from "./model/compute.ts";
+import { capabilitiesOf } from "./model/kinds.ts";
 
 /**
  * The one table of stages, in dependency order. `params` picks the part of the config a
@@ -24,7 +25,7 @@ export const STAGES: StageSpec<ResolvedConfig>[] = [
     module: new URL("./classify.ts", import.meta.url),
     after: ["prepare"],
     // The judge of class-conditional samples: only a conditional model has any.
-    when: (c) => c.model.kind === "cvae-prior" || c.model.kind === "cvae-concat",
+    when: (c) => capabilitiesOf(c.model.kind).conditional,
     whenSays: "it runs only for conditional models",
     params: (c) => ({ seed: c.seed, compute: computeOf(c), classifier: c.classifier }),
     load: () => import("./classify.ts").then((m) => m.classify as StageFn),

@@ -1,5 +1,6 @@
 import type { Rng } from "../../pipeline/rng.ts";
 import { stratifiedSample } from "../data/split.ts";
+import { capabilitiesOf, type KindCapabilities } from "../model/kinds.ts";
 import type { Model } from "../model/networks.ts";
 import { decodeMeans } from "./decoding.ts";
 import type { Examples } from "./examples.ts";
@@ -36,7 +37,7 @@ export function referenceGaussian(
 ): Reference {
   const d = model.params.latentDim;
   const dims = Array.from({ length: d }, (_, j) => j);
-  if (model.params.kind === "ae") {
+  if (!capabilitiesOf(model.params.kind).stochastic) {
     return {
       centre: fitted.mean,
       scale: fitted.variance.map(Math.sqrt),
@@ -89,7 +90,7 @@ export function reconstructions(
     note: {
       description: "Row 0: test images; row 1: their decodings (pixel means) at z = μ(x), " +
         "the posterior mean" +
-        (model.params.kind === "cvae-concat" ? ", with the true label." : "."),
+        (capabilitiesOf(model.params.kind).labelInput ? ", with the true label." : "."),
       testIndices: chosen,
       labels: chosen.map((i) => classes[ex.classIndex[i]]),
     },
@@ -111,34 +112,37 @@ export function priorSamples(
   batchSize: number,
 ): ImageSet {
   const d = model.params.latentDim;
-  const kind = model.params.kind;
-  const conditional = kind === "cvae-prior" || kind === "cvae-concat";
+  const can = capabilitiesOf(model.params.kind);
   const classIndex = Int32Array.from(
     { length: n },
-    (_, i) => conditional ? i % model.numClasses : 0,
+    (_, i) => can.conditional ? i % model.numClasses : 0,
   );
   const z = Float32Array.from({ length: n * d }, (_, i) => {
     const [row, j] = [i / d | 0, i % d];
-    if (kind === "ae") return reference.centre[j] + reference.scale[j] * rng.normal();
+    if (!can.stochastic) return reference.centre[j] + reference.scale[j] * rng.normal();
     const centre = classMeans ? classMeans[classIndex[row] * d + j] : 0;
     return centre + rng.normal();
   });
-  const how: Record<string, string> = {
-    "vae": "z ~ N(0, I), the prior",
-    "cvae-concat": "z ~ N(0, I) decoded with the label, labels taken round-robin",
-    "cvae-prior": "z ~ N(μ^Y, I) with the class y taken round-robin: the equal-weight " +
-      "mixture of the class priors",
-    "ae": `z ~ ${reference.what}`,
-  };
   return {
     data: decodeMeans(model, z, classIndex, batchSize),
     lead: [n],
     note: {
-      description: `${n} decoded draws (pixel means): ${how[kind]}.`,
-      ...(conditional ? { labels: Array.from(classIndex, (k) => classes[k]) } : {}),
-      ...(kind === "ae" ? { mean: reference.centre, std: reference.scale } : {}),
+      description: `${n} decoded draws (pixel means): ${priorDraws(can, reference)}.`,
+      ...(can.conditional ? { labels: Array.from(classIndex, (k) => classes[k]) } : {}),
+      ...(can.stochastic ? {} : { mean: reference.centre, std: reference.scale }),
     },
   };
+}
+
+/** How priorSamples draws z, for its note. */
+function priorDraws(can: KindCapabilities, reference: Reference): string {
+  if (!can.stochastic) return `z ~ ${reference.what}`;
+  if (can.learnedPriorMean) {
+    return "z ~ N(μ^Y, I) with the class y taken round-robin: the equal-weight " +
+      "mixture of the class priors";
+  }
+  if (can.labelInput) return "z ~ N(0, I) decoded with the label, labels taken round-robin";
+  return "z ~ N(0, I), the prior";
 }
 
 /**
@@ -170,7 +174,7 @@ export function traversal(
       if (dims.length === 2) point[dims[1]] = at(dims[1], g - 1 - r);
     }
   }
-  const label = model.params.kind === "cvae-concat" ? { label: classes[0] } : {};
+  const label = capabilitiesOf(model.params.kind).labelInput ? { label: classes[0] } : {};
   return {
     data: decodeMeans(model, z, new Int32Array(rows * g), batchSize),
     lead: [rows, g],
@@ -207,7 +211,9 @@ function traversalText(
         `the other ${d - 2} held at its centre`,
     );
   }
-  if (model.params.kind === "cvae-concat") parts.push(`decoded with label ${classes[0]}`);
+  if (capabilitiesOf(model.params.kind).labelInput) {
+    parts.push(`decoded with label ${classes[0]}`);
+  }
   return parts.join("; ") + ".";
 }
 
@@ -228,7 +234,7 @@ export function classSamples(
   for (let k = 0; k < classes.length; k++) {
     data.set(all.subarray(k * perClass * pixels, (k * perClass + m) * pixels), k * m * pixels);
   }
-  const how = model.params.kind === "cvae-prior"
+  const how = capabilitiesOf(model.params.kind).learnedPriorMean
     ? "z ~ N(μ^Y, I), the class prior"
     : "z ~ N(0, I) decoded with label y";
   return {

@@ -9,6 +9,7 @@ import { classify, type ClassifyStageParams } from "../classify.ts";
 import { prepare } from "../prepare.ts";
 import { train, type TrainStageParams } from "../train.ts";
 import { computeOf } from "../model/compute.ts";
+import { capabilitiesOf, type ModelKind } from "../model/kinds.ts";
 
 export const ROOT = await Deno.makeTempDir({ prefix: "evaluation-test-" });
 globalThis.addEventListener("unload", () => Deno.removeSync(ROOT, { recursive: true }));
@@ -53,14 +54,14 @@ export function classifierDir(): Promise<string> {
 
 /** A tiny model of `kind` trained by the train stage (hidden [32], 15 epochs: enough to use z); returns its dir. */
 export function trainedDir(
-  kind: "vae" | "cvae-prior" | "cvae-concat" | "ae",
+  kind: ModelKind,
   model: Record<string, unknown> = {},
 ): Promise<string> {
   return once(JSON.stringify([kind, model]), async () => {
     const c = configSchema.parse({
       seed: SEED,
       model: { kind, hidden: [32], latentDim: 2, ...model },
-      loss: { regularizer: kind === "ae" ? "none" : "kl" },
+      loss: { regularizer: capabilitiesOf(kind).stochastic ? "kl" : "none" },
       train: { epochs: 15, batchSize: 40, learningRate: 0.01 },
     });
     const params: TrainStageParams = {

@@ -10,6 +10,7 @@ import { reconTerms } from "../evaluation/posterior_pass.ts";
 import { Adam } from "../training/adam.ts";
 import { type BackendName, initBackend } from "./backend.ts";
 import { blasTest } from "./blas_testing.ts";
+import { MODEL_KINDS, type ModelKind } from "./kinds.ts";
 import { bernoulliNll, regularizer } from "./losses.ts";
 import {
   createModel,
@@ -211,7 +212,7 @@ blasTest("Adam: the fused update follows the composite one over 30 steps", async
   assertClose(blas, wasm, 1e-5);
 });
 
-const model = (kind: "vae" | "cvae-prior" | "cvae-concat" | "ae") =>
+const model = (kind: ModelKind) =>
   createModel(modelSchema.parse({ kind, hidden: [12], latentDim: LATENT }), INPUT, CLASSES, 4);
 
 function batch() {
@@ -225,7 +226,7 @@ function batch() {
 }
 
 blasTest("every model kind's loss terms agree on blas and wasm", async () => {
-  for (const kind of ["vae", "cvae-prior", "cvae-concat", "ae"] as const) {
+  for (const kind of MODEL_KINDS) {
     const m = model(kind);
     const { wasm, blas } = await onBoth(() =>
       tf.tidy(() => {

@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { join } from "node:path";
 import type { ModelParams } from "../../pipeline/config_schema.ts";
+import { capabilitiesOf } from "./kinds.ts";
 import { buildModel, type DenseParams, type Model, namedWeights } from "./networks.ts";
 
 /**
@@ -209,7 +210,8 @@ export async function loadLayers(
   inputDim: number,
   numClasses: number,
 ): Promise<Model> {
-  const nets = ["encoder", "decoder", ...(params.kind === "cvae-prior" ? ["prior"] : [])];
+  const withPrior = capabilitiesOf(params.kind).learnedPriorMean;
+  const nets = ["encoder", "decoder", ...(withPrior ? ["prior"] : [])];
   const loaded = await Promise.all(nets.map((n) => tfl.loadLayersModel(fileHandler(join(dir, n)))));
   const values = new Map<string, tf.Tensor>();
   try {
@@ -252,7 +254,7 @@ function collect(
     values.set("decoder/output/bias", tf.clone(bias));
     return;
   }
-  const heads = params.kind === "ae" ? ["mu"] : ["mu", "log_var"];
+  const heads = capabilitiesOf(params.kind).stochastic ? ["mu", "log_var"] : ["mu"];
   tf.split(kernel, heads.length, 1).forEach((k, i) => values.set(`encoder/${heads[i]}/kernel`, k));
   tf.split(bias, heads.length).forEach((b, i) => values.set(`encoder/${heads[i]}/bias`, b));
 }

@@ -11,6 +11,7 @@ import {
   assertRejects,
 } from "../../pipeline/test_assert.ts";
 import { initBackend } from "./backend.ts";
+import { capabilitiesOf } from "./kinds.ts";
 import {
   fileHandler,
   loadCheckpoint,
@@ -106,7 +107,7 @@ Deno.test("saveLayers: tf.loadLayersModel reads nets that compute what the model
       const rng = new Rng(9);
       const x = tf.tensor2d(Array.from({ length: 2 * INPUT }, () => rng.uniform()), [2, INPUT]);
       const y = oneHot([2, 0], CLASSES);
-      const concat = p.kind === "cvae-concat";
+      const concat = capabilitiesOf(p.kind).labelInput;
       const encoder = await tfl.loadLayersModel(fileHandler(join(dir, "encoder")));
       const decoder = await tfl.loadLayersModel(fileHandler(join(dir, "decoder")));
       const [ours, theirs] = tf.tidy(() => {
@@ -125,7 +126,7 @@ Deno.test("saveLayers: tf.loadLayersModel reads nets that compute what the model
       const kind = JSON.stringify(overrides);
       assertClose(theirs[0], ours[0], 1e-5, `${kind} encoder`);
       assertClose(theirs[1], ours[1], 1e-5, `${kind} decoder`);
-      if (p.kind === "cvae-prior") {
+      if (capabilitiesOf(p.kind).learnedPriorMean) {
         const prior = await tfl.loadLayersModel(fileHandler(join(dir, "prior")));
         const [a, b] = tf.tidy(() =>
           [priorMean(model, y), prior.predict(y) as tf.Tensor].map((t) => Array.from(t.dataSync()))

@@ -4,6 +4,7 @@ import { Rng } from "../../pipeline/rng.ts";
 import { dense, denseActivated } from "./dense.ts";
 import { bernoulliNllRows, canFuseBernoulliNll } from "./fused_bernoulli.ts";
 import { canFuseGaussian, reparameterizeKernel } from "./fused_gaussian.ts";
+import { capabilitiesOf } from "./kinds.ts";
 import { repeatRows } from "./repeat_rows.ts";
 import { bernoulliNll, gaussianNll, type RegTerms, regularizer } from "./losses.ts";
 import { REG_TERMS } from "./loss_parts.ts";
@@ -72,9 +73,9 @@ export function disposeModel(model: Model): void {
   tf.dispose(trainableVariables(model));
 }
 
-/** Extra input width the label adds to each net (cvae-concat only). */
+/** Extra input width the label adds to each net (when the label is an input). */
 function labelWidth(params: ModelParams, numClasses: number): number {
-  return params.kind === "cvae-concat" ? numClasses : 0;
+  return capabilitiesOf(params.kind).labelInput ? numClasses : 0;
 }
 
 /** The model's structure, with every parameter's initial value taken from `init`. */
@@ -102,6 +103,7 @@ export function buildModel(
     sizes.slice(1).map((size, i) => layer(`${prefix}/hidden_${i}`, sizes[i], size));
 
   const { hidden, latentDim, kind, likelihood, gaussian } = params;
+  const { stochastic, learnedPriorMean } = capabilitiesOf(kind);
   const extra = labelWidth(params, numClasses);
   const encoderSizes = [inputDim + extra, ...hidden];
   const decoderSizes = [latentDim + extra, ...[...hidden].reverse()];
@@ -112,12 +114,12 @@ export function buildModel(
     numClasses,
     encoder: stack("encoder", encoderSizes),
     mu: layer("encoder/mu", top, latentDim),
-    logVar: kind === "ae" ? undefined : layer("encoder/log_var", top, latentDim),
+    logVar: stochastic ? layer("encoder/log_var", top, latentDim) : undefined,
     decoder: [
       ...stack("decoder", decoderSizes),
       layer("decoder/output", decoderSizes[decoderSizes.length - 1], inputDim),
     ],
-    classMeans: kind === "cvae-prior"
+    classMeans: learnedPriorMean
       ? variable("prior/class_means", [numClasses, latentDim])
       : undefined,
     decoderLogVar: likelihood === "gaussian" && gaussian.variance === "learned"
@@ -177,9 +179,9 @@ function requireLabels(model: Model, y: tf.Tensor2D | undefined, what: string): 
   return y;
 }
 
-/** x, with the one-hot label appended when the model is cvae-concat. */
+/** x, with the one-hot label appended when the label is an input (cvae-concat). */
 function withLabels(model: Model, x: tf.Tensor2D, y: tf.Tensor2D | undefined, what: string) {
-  if (model.params.kind !== "cvae-concat") return x;
+  if (!capabilitiesOf(model.params.kind).labelInput) return x;
   return tf.concat([x, requireLabels(model, y, what)], 1);
 }
 

@@ -4,6 +4,7 @@
  * (the IW curve of an `ae`) is returned as skipped, with the reason, never drawn empty.
  */
 import type { Row } from "../../pipeline/table.ts";
+import { capabilitiesOf } from "../model/kinds.ts";
 import { PENALTY_PARTS } from "../model/loss_parts.ts";
 import type { ChartSpec } from "./figure.ts";
 import { bool, metric, num, type ReportInputs } from "./inputs.ts";
@@ -94,9 +95,10 @@ const same = (a: number | null, b: number | null) =>
  */
 function drawnSeries(history: Row[], kind: string): (Series & { name: string })[] {
   const drawn: (Series & { name: string })[] = [];
+  const hasElbo = capabilitiesOf(kind).stochastic;
   for (const s of SERIES) {
     const values = history.map(s.value);
-    if (values.every((v) => (v ?? 0) === 0) || (s.metric === "−ELBO" && kind === "ae")) continue;
+    if (values.every((v) => (v ?? 0) === 0) || (s.metric === "−ELBO" && !hasElbo)) continue;
     const twin = s.split === "train" &&
       drawn.find((d) =>
         d.split === "train" && history.every((row, i) => same(d.value(row), values[i]))

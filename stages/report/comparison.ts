@@ -6,6 +6,7 @@
  */
 import type { LossParams, ResolvedConfig } from "../../pipeline/config_schema.ts";
 import { mean, variance } from "../evaluation/stats.ts";
+import { capabilitiesOf } from "../model/kinds.ts";
 import { type Cell, cellText, type Table } from "./document.ts";
 import { type EvalMetrics, metric } from "./inputs.ts";
 import { notation } from "./notation.ts";
@@ -22,7 +23,7 @@ export interface ComparedRun {
 
 /** The training objective in one short phrase: what an ablation varies. */
 export function objective(loss: LossParams, kind: string): string {
-  if (kind === "ae") return "reconstruction only (ae)";
+  if (!capabilitiesOf(kind).stochastic) return `reconstruction only (${kind})`;
   const parts = {
     kl: `KL, β = ${loss.beta}`,
     "split-kl": `split KL, wμ = ${loss.wMu}, wσ = ${loss.wSigma}`,

@@ -4,6 +4,7 @@
  * cannot be drawn (no run has a posterior to plot), never an empty chart.
  */
 import type { Row } from "../../pipeline/table.ts";
+import { capabilitiesOf } from "../model/kinds.ts";
 import type { ChartFigure, Skipped } from "./charts.ts";
 import type { ComparedRun } from "./comparison.ts";
 import type { ChartSpec } from "./figure.ts";
@@ -182,7 +183,7 @@ function elboCurves(runs: ComparedRunData[]): ChartFigure | Skipped {
         negElbo: recon + kl,
       }];
     }),
-  })).filter((r) => r.rows.length > 0 && r.run.config.model.kind !== "ae");
+  })).filter((r) => r.rows.length > 0 && capabilitiesOf(r.run.config.model.kind).stochastic);
   if (perRun.length === 0) return { id, title, skipped: "no run has an ELBO (all are ae)" };
   const best = Math.min(...perRun.map((r) => r.rows.at(-1)!.negElbo));
   const kept = perRun.filter((r) => r.rows.at(-1)!.negElbo <= ZOOM_FACTOR * best);

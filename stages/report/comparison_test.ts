@@ -8,6 +8,7 @@ import {
   objective,
   seedSummaryTable,
 } from "./comparison.ts";
+import { capabilitiesOf } from "../model/kinds.ts";
 import { cellText, type Table } from "./document.ts";
 import type { EvalMetrics } from "./inputs.ts";
 
@@ -121,7 +122,7 @@ Deno.test("seed summary: mean ± sample sd per config, only when a config has se
 
 /** A run of `kind` with the given test metrics (the rest made up, and consistent). */
 function scored(name: string, kind: string, test: Record<string, unknown>): ComparedRun {
-  const conditional = kind.startsWith("cvae");
+  const conditional = capabilitiesOf(kind).conditional;
   return {
     config: config(name, { model: { kind } }),
     group: name,

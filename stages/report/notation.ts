@@ -4,6 +4,7 @@
  * its true label y, so its ELBO and importance-weighted bound bound log p(x | y), not
  * log p(x); where y enters (the prior, or the encoder and decoder) decides the rest.
  */
+import { capabilitiesOf } from "../model/kinds.ts";
 import type { EvalMetrics } from "./inputs.ts";
 
 export interface Notation {
@@ -18,22 +19,18 @@ export interface Notation {
   muSquared: string;
 }
 
-/** Where each conditional model kind takes the label (stages/model/networks.ts). */
-const LABEL_ENTERS: Record<string, "prior" | "networks"> = {
-  "cvae-prior": "prior", // p(z|y) = N(μ^y, I); encoder and decoder never see y
-  "cvae-concat": "networks", // y appended to the encoder's and the decoder's inputs
-};
-
 export function notation(metrics: Pick<EvalMetrics, "model" | "cvae">): Notation {
-  const enters = LABEL_ENTERS[metrics.model?.kind ?? ""];
+  const can = metrics.model && capabilitiesOf(metrics.model.kind);
   // A conditional model's evaluation writes a cvae section: its numbers use the true label.
-  const conditional = enters !== undefined || metrics.cvae !== undefined;
+  const conditional = can?.conditional || metrics.cvae !== undefined;
+  // Where y enters: the encoder's and decoder's inputs, or the prior's mean μ^y.
+  const networks = can?.labelInput, prior = can?.learnedPriorMean;
   return {
     evidence: conditional ? "log p(x | y)" : "log p(x)",
-    posterior: enters === "networks" ? "q(z|x,y)" : "q(z|x)",
-    likelihood: enters === "networks" ? "p(x|z,y)" : "p(x|z)",
-    prior: enters === "prior" ? "p(z|y)" : "p(z)",
-    priorLaw: enters === "prior" ? "p(z|y) = N(μ^y, I), y the true label" : "p(z) = N(0, I)",
-    muSquared: enters === "prior" ? "(μ − μ^y)²" : "μ²",
+    posterior: networks ? "q(z|x,y)" : "q(z|x)",
+    likelihood: networks ? "p(x|z,y)" : "p(x|z)",
+    prior: prior ? "p(z|y)" : "p(z)",
+    priorLaw: prior ? "p(z|y) = N(μ^y, I), y the true label" : "p(z) = N(0, I)",
+    muSquared: prior ? "(μ − μ^y)²" : "μ²",
   };
 }

@@ -8,8 +8,8 @@ import {
   objective,
   seedSummaryTable,
 } from "./comparison.ts";
-import { cellText, type Table } from "./document.ts";
-import type { EvalMetrics } from "./inputs.ts";
+import type { EvalMetrics } from "../evaluation/metrics.ts";
+import { cellText, type Table } from "../render/document.ts";
 
 const config = (name: string, overrides: Record<string, unknown>) => ({
   ...configSchema.parse(overrides),

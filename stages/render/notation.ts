@@ -4,7 +4,7 @@
  * its true label y, so its ELBO and importance-weighted bound bound log p(x | y), not
  * log p(x); where y enters (the prior, or the encoder and decoder) decides the rest.
  */
-import type { EvalMetrics } from "./inputs.ts";
+import type { EvalMetrics } from "../evaluation/metrics.ts";
 
 export interface Notation {
   /** What the ELBO and the IW bound bound: `log p(x)` or `log p(x | y)`. */

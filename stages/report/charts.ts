@@ -4,9 +4,11 @@
  * (the IW curve of an `ae`) is returned as skipped, with the reason, never drawn empty.
  */
 import type { Row } from "../../pipeline/table.ts";
-import type { ChartSpec } from "./figure.ts";
-import { bool, metric, num, type ReportInputs } from "./inputs.ts";
-import { notation } from "./notation.ts";
+import { metric } from "../evaluation/metrics.ts";
+import type { ChartFigure, Skipped } from "../render/chart.ts";
+import { notation } from "../render/notation.ts";
+import { bool, num } from "../render/upstream.ts";
+import type { ReportInputs } from "./inputs.ts";
 import {
   CLASS_MEAN,
   EXAMPLE,
@@ -16,22 +18,6 @@ import {
   logVarOverEpochs,
   trainingCurves,
 } from "./specs.ts";
-
-export interface ChartFigure {
-  id: string;
-  title: string;
-  description: string;
-  spec: ChartSpec;
-  rows: Row[];
-  /** The stages whose outputs the rows are (their upstream joins the provenance). */
-  stages: string[];
-}
-
-export interface Skipped {
-  id: string;
-  title: string;
-  skipped: string;
-}
 
 /** One line of a training-curve panel: a history column, or a value computed from a row. */
 interface Series {

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { COMPARE_STAGE, PUBLISHING_STAGES, STAGES } from "../stages/registry.ts";
-import { readComparisonBrief } from "../stages/report/comparison_brief.ts";
-import { renderPlainText } from "../stages/report/plain_text.ts";
+import { readComparisonBrief } from "../stages/compare/comparison_brief.ts";
+import { renderPlainText } from "../stages/render/plain_text.ts";
 import { auditStore } from "./audit.ts";
 import { helpRequested } from "./command_help.ts";
 import { excerpt, showPath } from "./bounded_read.ts";

@@ -14,26 +14,24 @@
  */
 import { join } from "node:path";
 import type { ResolvedConfig } from "../pipeline/config_schema.ts";
-import { UserError } from "../pipeline/errors.ts";
 import { type NpyArray, readNpy } from "../pipeline/npy.ts";
 import type { StageContext, StageFn } from "../pipeline/stage.ts";
 import { toCsv } from "../pipeline/table.ts";
-import { renderChart } from "./report.ts";
-import type { Skipped } from "./report/charts.ts";
 import {
   comparisonNotes,
   comparisonTable,
   comparisonTables,
   seedSummaryTable,
-} from "./report/comparison.ts";
-import { type ComparedRunData, comparisonCharts } from "./report/comparison_charts.ts";
-import { type Block, cellText, type FigureEntry, heading, table, text } from "./report/document.ts";
-import type { Provenance } from "./report/figure.ts";
-import { tiles, writeGrid } from "./report/grids.ts";
-import { renderHtml } from "./report/html.ts";
-import { readJson, readRows } from "./report/inputs.ts";
-import { renderMarkdown } from "./report/markdown.ts";
-import { writeComparisonBrief } from "./report/comparison_brief.ts";
+} from "./compare/comparison.ts";
+import { writeComparisonBrief } from "./compare/comparison_brief.ts";
+import { type ComparedRunData, comparisonCharts } from "./compare/comparison_charts.ts";
+import { renderChart, type Skipped } from "./render/chart.ts";
+import { type Block, cellText, type FigureEntry, heading, table, text } from "./render/document.ts";
+import type { Provenance } from "./render/figure.ts";
+import { tiles, writeGrid } from "./render/grid_image.ts";
+import { renderHtml } from "./render/html.ts";
+import { renderMarkdown } from "./render/markdown.ts";
+import { readJson, readRows } from "./render/upstream.ts";
 
 export interface CompareParams {
   /**
@@ -91,7 +89,7 @@ async function readRun(
 ): Promise<ComparedRunData> {
   const [train, evaluate] = [`train:${name}`, `evaluate:${name}`];
   if (!ctx.inputs[train] || !ctx.inputs[evaluate]) {
-    throw new UserError(`compare: no ${train} or ${evaluate} input; the caller must pass both`);
+    throw new Error(`compare: no ${train} or ${evaluate} input; the caller must pass both`);
   }
   const from = (stage: string, file: string) => join(ctx.inputs[stage], file);
   return {

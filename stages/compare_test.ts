@@ -5,9 +5,9 @@ import { listFiles } from "../pipeline/folders.ts";
 import { readCsv } from "../pipeline/table.ts";
 import { assert_, assertEquals, assertIncludes } from "../pipeline/test_assert.ts";
 import { compare } from "./compare.ts";
-import { pngSize } from "./report/test_png.ts";
-import { compareContext } from "./report/test_fixtures.ts";
-import { vegaLiteErrors, warningsOf } from "./report/test_vega.ts";
+import { compareContext } from "./compare/test_fixtures.ts";
+import { pngSize } from "./render/test_png.ts";
+import { vegaLiteErrors, warningsOf } from "./render/test_vega.ts";
 
 const CHARTS = ["rate_distortion", "elbo_curves", "log_var_curves", "kl_per_dimension"];
 

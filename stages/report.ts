@@ -14,7 +14,7 @@ import * as vega from "vega";
 import { version as vegaLiteVersion } from "vega-lite";
 import { stringify as toYaml } from "yaml";
 import type { StageContext, StageFn } from "../pipeline/stage.ts";
-import { type ChartFigure, chartFigures, type Skipped } from "./report/charts.ts";
+import { renderChart, type Skipped } from "./render/chart.ts";
 import {
   type Block,
   type FigureEntry,
@@ -22,12 +22,12 @@ import {
   type ReportDocument,
   table,
   text,
-} from "./report/document.ts";
-import { renderFigure } from "./report/figure.ts";
+} from "./render/document.ts";
+import { renderHtml } from "./render/html.ts";
+import { renderMarkdown } from "./render/markdown.ts";
+import { chartFigures } from "./report/charts.ts";
 import { GRIDS, renderGrid } from "./report/grids.ts";
-import { renderHtml } from "./report/html.ts";
 import { readImages, readReportInputs, type ReportInputs } from "./report/inputs.ts";
-import { renderMarkdown } from "./report/markdown.ts";
 import { lineage, stageVersions } from "./report/provenance.ts";
 import {
   csvTable,
@@ -73,37 +73,6 @@ async function renderFigures(
     }
   }
   return { figures, skipped };
-}
-
-export async function renderChart(
-  chart: ChartFigure,
-  provenance: FigureEntry["provenance"],
-  outDir: string,
-): Promise<FigureEntry> {
-  const { id, spec, rows } = chart;
-  const { svg } = await renderFigure({
-    name: id,
-    spec,
-    rows,
-    provenance,
-    outDir: join(outDir, "figures"),
-  });
-  const [, width, height] = svg.match(/width="(\d+)" height="(\d+)"/)!.map(Number);
-  return {
-    id,
-    title: chart.title,
-    description: chart.description,
-    provenance,
-    image: `figures/${id}.svg`,
-    svg,
-    width,
-    height,
-    files: [
-      { label: "data (CSV)", path: `figures/${id}.csv` },
-      { label: "Vega-Lite spec", path: `figures/${id}.vl.json` },
-      { label: "PNG", path: `figures/${id}.png` },
-    ],
-  };
 }
 
 function buildDocument(

@@ -5,10 +5,10 @@ import { traceFigure } from "../pipeline/trace.ts";
 import { testContext, withTempDir } from "../pipeline/stage_testing.ts";
 import { assert_, assertEquals, assertIncludes, assertRejects } from "../pipeline/test_assert.ts";
 import { report } from "./report.ts";
-import { provenanceCaption } from "./report/figure.ts";
-import { pngSize } from "./report/test_png.ts";
-import { fixtureKey, type FixtureOptions, writeFixtures } from "./report/test_fixtures.ts";
-import { vegaLiteErrors, warningsOf } from "./report/test_vega.ts";
+import { provenanceCaption } from "./render/figure.ts";
+import { pngSize } from "./render/test_png.ts";
+import { fixtureKey, type FixtureOptions, writeFixtures } from "./render/test_fixtures.ts";
+import { vegaLiteErrors, warningsOf } from "./render/test_vega.ts";
 
 const CHARTS = [
   "training_curves",

@@ -14,7 +14,8 @@ import { tempDir, testContext } from "../pipeline/stage_testing.ts";
 import { assert_, assertEquals } from "../pipeline/test_assert.ts";
 import { report } from "../stages/report.ts";
 import { compare } from "../stages/compare.ts";
-import { compareContext, writeFixtures } from "../stages/report/test_fixtures.ts";
+import { compareContext } from "../stages/compare/test_fixtures.ts";
+import { writeFixtures } from "../stages/render/test_fixtures.ts";
 import { browserTestPlanFromEnv } from "./browser_locate.ts";
 
 const BROWSER = browserTestPlanFromEnv();

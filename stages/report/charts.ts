@@ -6,9 +6,11 @@
 import type { Row } from "../../pipeline/table.ts";
 import { capabilitiesOf } from "../model/kinds.ts";
 import { PENALTY_PARTS } from "../model/loss_parts.ts";
-import type { ChartSpec } from "./figure.ts";
-import { bool, metric, num, type ReportInputs } from "./inputs.ts";
-import { notation } from "./notation.ts";
+import { metric } from "../evaluation/metrics.ts";
+import type { ChartFigure, Skipped } from "../render/chart.ts";
+import { notation } from "../render/notation.ts";
+import { bool, num } from "../render/upstream.ts";
+import type { ReportInputs } from "./inputs.ts";
 import {
   CLASS_MEAN,
   EXAMPLE,
@@ -18,22 +20,6 @@ import {
   logVarOverEpochs,
   trainingCurves,
 } from "./specs.ts";
-
-export interface ChartFigure {
-  id: string;
-  title: string;
-  description: string;
-  spec: ChartSpec;
-  rows: Row[];
-  /** The stages whose outputs the rows are (their upstream joins the provenance). */
-  stages: string[];
-}
-
-export interface Skipped {
-  id: string;
-  title: string;
-  skipped: string;
-}
 
 /** One line of a training-curve panel: a history column, or a value computed from a row. */
 interface Series {

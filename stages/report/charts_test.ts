@@ -1,12 +1,6 @@
 import { assert_, assertEquals, assertIncludes } from "../../pipeline/test_assert.ts";
-import {
-  type ChartFigure,
-  iwFigure,
-  klFigure,
-  latentFigure,
-  type Skipped,
-  trainingCurvesFigure,
-} from "./charts.ts";
+import type { ChartFigure, Skipped } from "../render/chart.ts";
+import { iwFigure, klFigure, latentFigure, trainingCurvesFigure } from "./charts.ts";
 import type { ReportInputs } from "./inputs.ts";
 import { CLASS_MEAN, EXAMPLE } from "./specs.ts";
 

@@ -3,31 +3,13 @@
  * file that names it and the stage to re-run. Only these functions touch the input dirs.
  */
 import { join } from "node:path";
-import { UserError } from "../../pipeline/errors.ts";
 import { type NpyArray, readNpy } from "../../pipeline/npy.ts";
 import type { Manifest } from "../../pipeline/store.ts";
-import { readCsv, type Row } from "../../pipeline/table.ts";
+import type { Row } from "../../pipeline/table.ts";
+import type { EvalMetrics } from "../evaluation/metrics.ts";
 import type { DatasetCard } from "../prepare.ts";
+import { orNull, present, readJson, readRows } from "../render/upstream.ts";
 import type { TrainingSummary } from "../training/trained_model.ts";
-
-/**
- * A number the evaluation could not give (e.g. the ELBO of an `ae`) is null, with its
- * reason either beside it as `{value: null, reason}` or in the section's `reasons` map.
- */
-export type Metric = number | null | { value: number | null; reason?: string };
-export type MetricSection = Record<string, unknown> & { reasons?: Record<string, string> };
-
-/** evaluate's metrics.json; every number is in `units` (nats per example) unless named. */
-export interface EvalMetrics {
-  likelihood: string;
-  units: string;
-  /** The evaluated model: its kind says what the numbers bound (see notation.ts). */
-  model?: { kind: string; regularizer: string; beta: number };
-  test: MetricSection & { iw?: { k: number; logLikelihood: number; stdError: number }[] };
-  train: MetricSection;
-  aggregatePosterior?: { mean: number[]; variance: number[] };
-  cvae?: MetricSection;
-}
 
 /** classify's classifier.json: per-class accuracy by class index or by label. */
 export interface ClassifierSummary {
@@ -66,7 +48,7 @@ export async function readReportInputs(
 ): Promise<ReportInputs> {
   const missing = REQUIRED.filter((stage) => !(stage in dirs));
   if (missing.length) {
-    throw new UserError(`report: no ${missing.join(", ")} input; the registry must list it`);
+    throw new Error(`report: no ${missing.join(", ")} input; the registry must list it`);
   }
   const file = (stage: string, name: string) => join(dirs[stage], name);
   const manifests: Record<string, Manifest> = {};
@@ -103,76 +85,10 @@ export async function readImages(inputs: ReportInputs, file: string): Promise<Np
   return await orNull(present(path, "evaluate")) === null ? null : await readNpy(path);
 }
 
-/** A metric's value and, when it is null, why. */
-export function metric(
-  section: MetricSection | undefined,
-  key: string,
-): { value: number | null; reason?: string } {
-  const raw = section?.[key] as Metric | undefined;
-  const value = typeof raw === "number" ? raw : raw?.value ?? null;
-  const reason = (typeof raw === "object" ? raw?.reason : undefined) ?? section?.reasons?.[key];
-  return value === null && reason ? { value, reason } : { value };
-}
-
-/** A CSV cell as a number; empty, missing or non-numeric cells are null. */
-export function num(row: Row, column: string): number | null {
-  const value = row[column];
-  return typeof value === "number" && Number.isFinite(value) ? value : null;
-}
-
-/** A CSV cell as a boolean (`true`/`false`, or 1/0). */
-export function bool(row: Row, column: string): boolean {
-  const value = row[column];
-  return value === true || value === "true" || value === 1;
-}
-
 function checkConfig(config: unknown): ReportInputs["config"] {
   const name = (config as { name?: unknown } | null)?.name;
   if (typeof name !== "string" || !name) {
-    throw new UserError("report: params.config must be the resolved config, with its name");
+    throw new Error("report: params.config must be the resolved config, with its name");
   }
   return config as ReportInputs["config"];
-}
-
-/** A file-not-found becomes null: the file is one that only some models write. */
-async function orNull<T>(read: Promise<T>): Promise<T | null> {
-  try {
-    return await read;
-  } catch (error) {
-    if (error instanceof MissingInput) return null;
-    throw error;
-  }
-}
-
-class MissingInput extends UserError {}
-
-/** Throws MissingInput, naming the stage to re-run, when `path` does not exist. */
-async function present(path: string, stage: string): Promise<void> {
-  try {
-    await Deno.stat(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new MissingInput(`report: ${path} is missing; re-run the ${stage} stage`);
-    }
-    throw error;
-  }
-}
-
-export async function readJson<T>(path: string, stage: string): Promise<T> {
-  await present(path, stage);
-  const text = await Deno.readTextFile(path);
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UserError(`report: ${path} is not valid JSON (${error}); re-run the ${stage} stage`);
-  }
-}
-
-/** A CSV's rows, an empty cell (a value that does not apply) as null. */
-export async function readRows(path: string, stage: string): Promise<Row[]> {
-  await present(path, stage);
-  const rows = await readCsv(path);
-  return rows.map((row) =>
-    Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === "" ? null : v]))
-  );
 }

@@ -5,7 +5,7 @@
 import type { ProjectVersion } from "../../pipeline/project_version.ts";
 import type { Manifest } from "../../pipeline/store.ts";
 import { type Compute, describeCompute } from "../model/compute.ts";
-import type { Provenance } from "./figure.ts";
+import type { Provenance } from "../render/figure.ts";
 
 /**
  * The provenance of data made by `stages`: their keys and, through each manifest's input

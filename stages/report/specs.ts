@@ -3,30 +3,12 @@
  * provenance. Each builder is pure and documents the row shape it expects. Likelihoods,
  * ELBO terms and KL are in nats per example, and the axis titles say so.
  */
-import type { ChartSpec } from "./figure.ts";
+import { CATEGORICAL, type ChartSpec } from "../render/figure.ts";
 
 const NATS = "nats per example";
 // Vega lays out without a font (it guesses 0.8 em per character, wider than DejaVu), so
 // y-axis titles are kept under ~27 characters to fit the 240 px height without slack.
 const SIZE = { width: 360, height: 240 };
-
-/**
- * Okabe & Ito's palette for colour-blind readers (2008), its black moved last, then two
- * colours from Paul Tol's muted scheme: ten classes that stay apart for every reader, where
- * vega's default Tableau 10 has pastel pairs (pink and red, grey and brown).
- */
-export const CATEGORICAL = [
-  "#0072B2",
-  "#E69F00",
-  "#009E73",
-  "#D55E00",
-  "#56B4E9",
-  "#CC79A7",
-  "#F0E442",
-  "#882255",
-  "#999999",
-  "#000000",
-];
 
 /** One panel of the training curves: the terms it draws and, if given, its y range. */
 export interface CurvePanel {

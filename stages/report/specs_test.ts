@@ -2,9 +2,8 @@ import { parse } from "csv-parse/sync";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { assert_, assertEquals, assertIncludes } from "../../pipeline/test_assert.ts";
-import { type ChartSpec, renderFigure, type Row } from "./figure.ts";
+import { CATEGORICAL, type ChartSpec, renderFigure, type Row } from "../render/figure.ts";
 import {
-  CATEGORICAL,
   CLASS_MEAN,
   EXAMPLE,
   iwRise,
@@ -13,8 +12,8 @@ import {
   logVarOverEpochs,
   trainingCurves,
 } from "./specs.ts";
-import { pngSize } from "./test_png.ts";
-import { vegaLiteErrors, warningsOf } from "./test_vega.ts";
+import { pngSize } from "../render/test_png.ts";
+import { vegaLiteErrors, warningsOf } from "../render/test_vega.ts";
 import { tempDir } from "../../pipeline/stage_testing.ts";
 
 const PROVENANCE = {

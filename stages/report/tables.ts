@@ -4,23 +4,17 @@
  * formatted here, with fixed digits, so the text is the same on every machine and locale.
  */
 import type { Row } from "../../pipeline/table.ts";
-import type { Cell, Table } from "./document.ts";
-import { atMiCeiling, miCeilingNoise } from "../evaluation/mi_ceiling.ts";
-import {
-  bool,
-  type EvalMetrics,
-  metric,
-  type MetricSection,
-  num,
-  type ReportInputs,
-} from "./inputs.ts";
-import { type Notation, notation } from "./notation.ts";
+import type { Cell, Table } from "../render/document.ts";
+import { miCeilingNoise, miSaturated } from "../evaluation/mi_ceiling.ts";
+import { type EvalMetrics, metric, type MetricSection } from "../evaluation/metrics.ts";
+import type { ReportInputs } from "./inputs.ts";
+import { type Notation, notation } from "../render/notation.ts";
+import { count } from "../render/numbers.ts";
+import { bool, num } from "../render/upstream.ts";
 import type { StageVersions } from "./provenance.ts";
 
 const NATS = "nats per example";
 
-/** `12345` → `12,345`, without the locale-dependent toLocaleString. */
-export const count = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 const fixed = (digits: number) => (v: number) => v.toFixed(digits);
 const percent = (v: number) => (100 * v).toFixed(1);
 
@@ -160,13 +154,6 @@ function iwRow(test: EvalMetrics["test"], n: Notation): Cell[] | null {
 }
 
 const signed = (v: number) => (v < 0 ? "−" : "+") + Math.abs(v).toFixed(2);
-
-/** Whether a split's MI estimate sits at its ceiling log N (see mi_ceiling.ts). */
-export function miSaturated(test: MetricSection): boolean {
-  const [mi, logN] = [metric(test, "mutualInformation").value, metric(test, "logN").value];
-  const dims = metric(test, "latentDim").value;
-  return mi !== null && logN !== null && dims !== null && atMiCeiling(mi, logN, dims);
-}
 
 /** Beside a saturated MI estimate: that it is biased there, and why, never "a ≤ b". */
 function miNote(test: EvalMetrics["test"]): string {

@@ -1,10 +1,10 @@
 import { join } from "node:path";
 import { withTempDir } from "../../pipeline/stage_testing.ts";
 import { assert_, assertEquals, assertIncludes } from "../../pipeline/test_assert.ts";
-import { cellText, type Table } from "./document.ts";
+import { cellText, type Table } from "../render/document.ts";
 import { readReportInputs, type ReportInputs } from "./inputs.ts";
 import { latentTable, metricsTable } from "./tables.ts";
-import { type FixtureOptions, writeFixtures } from "./test_fixtures.ts";
+import { type FixtureOptions, writeFixtures } from "../render/test_fixtures.ts";
 
 /** The fixture's report inputs, as the report stage reads them. */
 async function inputsOf(root: string, options: FixtureOptions = {}): Promise<ReportInputs> {

@@ -9,8 +9,8 @@ import {
   seedSummaryTable,
 } from "./comparison.ts";
 import { capabilitiesOf } from "../model/kinds.ts";
-import { cellText, type Table } from "./document.ts";
-import type { EvalMetrics } from "./inputs.ts";
+import type { EvalMetrics } from "../evaluation/metrics.ts";
+import { cellText, type Table } from "../render/document.ts";
 
 const config = (name: string, overrides: Record<string, unknown>) => ({
   ...configSchema.parse(overrides),

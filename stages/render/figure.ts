@@ -1,5 +1,5 @@
 /**
- * Renders one report figure from a data-less Vega-Lite spec and flat rows, writing the
+ * Renders one figure from a data-less Vega-Lite spec and flat rows, writing the
  * spec (with data and provenance), SVG, PNG and CSV side by side. A figure never exists
  * without its data and the keys of the artifacts it came from.
  *
@@ -55,6 +55,24 @@ export const VEGA_LITE_SCHEMA = `https://vega.github.io/schema/vega-lite/v${
 
 /** The machine's fonts (Debian's DejaVu); vega writes `font-family="sans-serif"`. */
 export const FONT_FAMILY = "DejaVu Sans";
+
+/**
+ * Okabe & Ito's palette for colour-blind readers (2008), its black moved last, then two
+ * colours from Paul Tol's muted scheme: ten classes that stay apart for every reader, where
+ * vega's default Tableau 10 has pastel pairs (pink and red, grey and brown).
+ */
+export const CATEGORICAL = [
+  "#0072B2",
+  "#E69F00",
+  "#009E73",
+  "#D55E00",
+  "#56B4E9",
+  "#CC79A7",
+  "#F0E442",
+  "#882255",
+  "#999999",
+  "#000000",
+];
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const SHA256 = /^[0-9a-f]{64}$/;

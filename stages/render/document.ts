@@ -1,6 +1,7 @@
 /**
- * The report as a list of blocks, built once and rendered twice: as a self-contained HTML
- * page (html.ts) and as a README for a code host (markdown.ts), so the two never disagree.
+ * A report or a comparison as a list of blocks, built once and rendered twice: as a
+ * self-contained HTML page (html.ts) and as a README for a code host (markdown.ts), so the
+ * two never disagree.
  */
 import type { Provenance } from "./figure.ts";
 

@@ -1,10 +1,9 @@
 import { configSchema } from "../../pipeline/config_schema.ts";
 import { withTempDir } from "../../pipeline/stage_testing.ts";
 import { assert_, assertClose, assertEquals, assertIncludes } from "../../pipeline/test_assert.ts";
-import { renderChart } from "../report.ts";
-import type { ChartFigure, Skipped } from "./charts.ts";
+import { type ChartFigure, renderChart, type Skipped } from "../render/chart.ts";
+import { vegaLiteErrors, warningsOf } from "../render/test_vega.ts";
 import { type ComparedRunData, comparisonCharts } from "./comparison_charts.ts";
-import { vegaLiteErrors, warningsOf } from "./test_vega.ts";
 
 /**
  * A vae run whose −ELBO falls from `start` to `end` over 10 epochs and whose test rate and

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { tempDir } from "../../pipeline/stage_testing.ts";
 import { assertEquals, assertRejects } from "../../pipeline/test_assert.ts";
 import { COMPARISON_BRIEF, readComparisonBrief, writeComparisonBrief } from "./comparison_brief.ts";
-import { table, text } from "./document.ts";
+import { table, text } from "../render/document.ts";
 
 Deno.test("the comparison brief reads back as written; an older artifact has none", async () => {
   const dir = await tempDir();

@@ -7,10 +7,11 @@
 import type { LossParams, ResolvedConfig } from "../../pipeline/config_schema.ts";
 import { mean, variance } from "../evaluation/stats.ts";
 import { capabilitiesOf } from "../model/kinds.ts";
-import { type Cell, cellText, type Table } from "./document.ts";
-import { type EvalMetrics, metric } from "./inputs.ts";
-import { notation } from "./notation.ts";
-import { count, miSaturated } from "./tables.ts";
+import { miSaturated } from "../evaluation/mi_ceiling.ts";
+import { type EvalMetrics, metric } from "../evaluation/metrics.ts";
+import { type Cell, cellText, type Table } from "../render/document.ts";
+import { notation } from "../render/notation.ts";
+import { count } from "../render/numbers.ts";
 
 export interface ComparedRun {
   config: ResolvedConfig & { name: string };

@@ -8,13 +8,10 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { configSchema, type ResolvedConfig } from "../../pipeline/config_schema.ts";
-import { sha256 } from "../../pipeline/hash.ts";
 import { writeNpy } from "../../pipeline/npy.ts";
 import { Rng } from "../../pipeline/rng.ts";
-import { testContext } from "../../pipeline/stage_testing.ts";
 import type { Manifest } from "../../pipeline/store.ts";
 import { type Row, writeCsv } from "../../pipeline/table.ts";
-import type { CompareParams } from "../compare.ts";
 import { makeSynthetic } from "../data/synthetic.ts";
 import type { DatasetCard } from "../prepare.ts";
 import type { TrainingSummary } from "../training/trained_model.ts";
@@ -393,25 +390,4 @@ async function writeEvaluate(dir: string, config: ResolvedConfig): Promise<void>
       },
     }),
   );
-}
-
-/**
- * Fixture runs under `root`, one per entry (8×8 images), wired as the compare stage's
- * inputs: a StageContext for `compare`. Keys are distinct per run, as real keys are.
- */
-export async function compareContext(
-  root: string,
-  runs: Record<string, FixtureOptions & { group?: string }>,
-) {
-  const params: CompareParams = { runs: [] };
-  const inputs: Record<string, string> = {}, inputKeys: Record<string, string> = {};
-  for (const [name, options] of Object.entries(runs)) {
-    const fixture = await writeFixtures(join(root, name), { size: 8, ...options });
-    params.runs.push({ name, group: options.group ?? name, config: { ...fixture.config, name } });
-    for (const stage of ["train", "evaluate"]) {
-      inputs[`${stage}:${name}`] = fixture.inputs[stage];
-      inputKeys[`${stage}:${name}`] = sha256(`${stage}:${name}`);
-    }
-  }
-  return await testContext(params, { inputs, inputKeys, dir: root });
 }

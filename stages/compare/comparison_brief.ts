@@ -1,10 +1,10 @@
 /**
  * comparison.json: the comparison's tables and notes as document blocks, written by the
  * compare stage beside comparison.md, so that the CLI can lay them out for the terminal
- * (plain_text.ts) instead of printing Markdown or parsing it back.
+ * (render/plain_text.ts) instead of printing Markdown or parsing it back.
  */
 import { join } from "node:path";
-import type { ReportDocument } from "./document.ts";
+import type { ReportDocument } from "../render/document.ts";
 
 export const COMPARISON_BRIEF = "comparison.json";
 

@@ -5,11 +5,11 @@
  */
 import type { Row } from "../../pipeline/table.ts";
 import { capabilitiesOf } from "../model/kinds.ts";
-import type { ChartFigure, Skipped } from "./charts.ts";
+import { metric } from "../evaluation/metrics.ts";
+import type { ChartFigure, Skipped } from "../render/chart.ts";
+import { CATEGORICAL, type ChartSpec } from "../render/figure.ts";
+import { bool, num } from "../render/upstream.ts";
 import type { ComparedRun } from "./comparison.ts";
-import type { ChartSpec } from "./figure.ts";
-import { bool, metric, num } from "./inputs.ts";
-import { CATEGORICAL } from "./specs.ts";
 
 /** A compared run with the tables its figures read. */
 export interface ComparedRunData extends ComparedRun {

@@ -5,7 +5,7 @@
  * log p(x); where y enters (the prior, or the encoder and decoder) decides the rest.
  */
 import { capabilitiesOf } from "../model/kinds.ts";
-import type { EvalMetrics } from "./inputs.ts";
+import type { EvalMetrics } from "../evaluation/metrics.ts";
 
 export interface Notation {
   /** What the ELBO and the IW bound bound: `log p(x)` or `log p(x | y)`. */

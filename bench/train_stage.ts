@@ -25,6 +25,7 @@ import { silentProgress } from "../pipeline/progress.ts";
 import { planStages, type RunEnv, runPlan } from "../pipeline/runner.ts";
 import { ArtifactStore, readManifest } from "../pipeline/store.ts";
 import { readCsv } from "../pipeline/table.ts";
+import { readMetrics } from "../stages/evaluation/metrics.ts";
 import { STAGES } from "../stages/registry.ts";
 import type { TrainingSummary } from "../stages/training/trained_model.ts";
 
@@ -72,7 +73,7 @@ if (import.meta.main) {
       ? {
         evaluate: {
           manifest: await manifestOf("evaluate"),
-          metrics: JSON.parse(await Deno.readTextFile(join(dirOf("evaluate"), "metrics.json"))),
+          metrics: await readMetrics(dirOf("evaluate")),
         },
       }
       : {}),

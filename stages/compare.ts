@@ -18,6 +18,7 @@ import { UserError } from "../pipeline/errors.ts";
 import { type NpyArray, readNpy } from "../pipeline/npy.ts";
 import type { StageContext, StageFn } from "../pipeline/stage.ts";
 import { toCsv } from "../pipeline/table.ts";
+import { readMetrics } from "./evaluation/metrics.ts";
 import { renderChart } from "./report.ts";
 import type { Skipped } from "./report/charts.ts";
 import {
@@ -31,7 +32,7 @@ import { type Block, cellText, type FigureEntry, heading, table, text } from "./
 import type { Provenance } from "./report/figure.ts";
 import { tiles, writeGrid } from "./report/grids.ts";
 import { renderHtml } from "./report/html.ts";
-import { readJson, readRows } from "./report/inputs.ts";
+import { readRows, readUpstream } from "./report/inputs.ts";
 import { renderMarkdown } from "./report/markdown.ts";
 import { writeComparisonBrief } from "./report/comparison_brief.ts";
 
@@ -98,7 +99,7 @@ async function readRun(
     config: { ...config, name },
     group,
     evaluateKey: ctx.inputKeys[evaluate],
-    metrics: await readJson(from(evaluate, "metrics.json"), "evaluate"),
+    metrics: await readUpstream(ctx.inputs[evaluate], "metrics.json", "evaluate", readMetrics),
     history: await readRows(from(train, "history.csv"), "train"),
     klPerDim: await readRows(from(evaluate, "kl_per_dim.csv"), "evaluate"),
   };

@@ -4,8 +4,9 @@
  * (the IW curve of an `ae`) is returned as skipped, with the reason, never drawn empty.
  */
 import type { Row } from "../../pipeline/table.ts";
+import { metric } from "../evaluation/metrics.ts";
 import type { ChartSpec } from "./figure.ts";
-import { bool, metric, num, type ReportInputs } from "./inputs.ts";
+import { bool, num, type ReportInputs } from "./inputs.ts";
 import { notation } from "./notation.ts";
 import {
   CLASS_MEAN,

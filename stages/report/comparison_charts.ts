@@ -4,10 +4,11 @@
  * cannot be drawn (no run has a posterior to plot), never an empty chart.
  */
 import type { Row } from "../../pipeline/table.ts";
+import { metric } from "../evaluation/metrics.ts";
 import type { ChartFigure, Skipped } from "./charts.ts";
 import type { ComparedRun } from "./comparison.ts";
 import type { ChartSpec } from "./figure.ts";
-import { bool, metric, num } from "./inputs.ts";
+import { bool, num } from "./inputs.ts";
 import { CATEGORICAL } from "./specs.ts";
 
 /** A compared run with the tables its figures read. */

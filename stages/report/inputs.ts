@@ -2,38 +2,15 @@
  * What the report reads from its upstream artifacts, typed, with one error per missing
  * file that names it and the stage to re-run. Only these functions touch the input dirs.
  */
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { UserError } from "../../pipeline/errors.ts";
 import { type NpyArray, readNpy } from "../../pipeline/npy.ts";
 import type { Manifest } from "../../pipeline/store.ts";
 import { readCsv, type Row } from "../../pipeline/table.ts";
+import { type ClassifierSummary, readClassifierSummary } from "../classifier/summary.ts";
+import { type Metrics, readMetrics } from "../evaluation/metrics.ts";
 import type { DatasetCard } from "../prepare.ts";
 import type { TrainingSummary } from "../training/trained_model.ts";
-
-/**
- * A number the evaluation could not give (e.g. the ELBO of an `ae`) is null, with its
- * reason either beside it as `{value: null, reason}` or in the section's `reasons` map.
- */
-export type Metric = number | null | { value: number | null; reason?: string };
-export type MetricSection = Record<string, unknown> & { reasons?: Record<string, string> };
-
-/** evaluate's metrics.json; every number is in `units` (nats per example) unless named. */
-export interface EvalMetrics {
-  likelihood: string;
-  units: string;
-  /** The evaluated model: its kind says what the numbers bound (see notation.ts). */
-  model?: { kind: string; regularizer: string; beta: number };
-  test: MetricSection & { iw?: { k: number; logLikelihood: number; stdError: number }[] };
-  train: MetricSection;
-  aggregatePosterior?: { mean: number[]; variance: number[] };
-  cvae?: MetricSection;
-}
-
-/** classify's classifier.json: per-class accuracy by class index or by label. */
-export interface ClassifierSummary {
-  testAccuracy: number;
-  perClassAccuracy?: number[] | Record<string, number>;
-}
 
 export interface ReportInputs {
   /** The fully resolved config, with its name. */
@@ -41,7 +18,7 @@ export interface ReportInputs {
   card: DatasetCard;
   training: TrainingSummary;
   history: Row[];
-  metrics: EvalMetrics;
+  metrics: Metrics;
   klPerDim: Row[];
   iw: Row[];
   latents: Row[];
@@ -80,7 +57,7 @@ export async function readReportInputs(
     card: await readJson(file("prepare", "dataset.json"), "prepare"),
     training: await readJson(file("train", "training.json"), "train"),
     history: await readRows(file("train", "history.csv"), "train"),
-    metrics: await readJson(file("evaluate", "metrics.json"), "evaluate"),
+    metrics: await readUpstream(dirs.evaluate, "metrics.json", "evaluate", readMetrics),
     klPerDim: await readRows(file("evaluate", "kl_per_dim.csv"), "evaluate"),
     iw: await orNull(readRows(file("evaluate", "iw.csv"), "evaluate")) ?? [],
     latents: await readRows(file("evaluate", "latents.csv"), "evaluate"),
@@ -89,7 +66,7 @@ export async function readReportInputs(
     classDistances: await orNull(readRows(file("evaluate", "class_distances.csv"), "evaluate")),
     classifier: await optional(
       "classify",
-      () => readJson(file("classify", "classifier.json"), "classify"),
+      () => readUpstream(dirs.classify, "classifier.json", "classify", readClassifierSummary),
     ),
     imageNotes: await orNull(readJson(file("evaluate", "images.json"), "evaluate")) ?? {},
     manifests,
@@ -101,17 +78,6 @@ export async function readReportInputs(
 export async function readImages(inputs: ReportInputs, file: string): Promise<NpyArray | null> {
   const path = join(inputs.dirs.evaluate, file);
   return await orNull(present(path, "evaluate")) === null ? null : await readNpy(path);
-}
-
-/** A metric's value and, when it is null, why. */
-export function metric(
-  section: MetricSection | undefined,
-  key: string,
-): { value: number | null; reason?: string } {
-  const raw = section?.[key] as Metric | undefined;
-  const value = typeof raw === "number" ? raw : raw?.value ?? null;
-  const reason = (typeof raw === "object" ? raw?.reason : undefined) ?? section?.reasons?.[key];
-  return value === null && reason ? { value, reason } : { value };
 }
 
 /** A CSV cell as a number; empty, missing or non-numeric cells are null. */
@@ -158,14 +124,34 @@ async function present(path: string, stage: string): Promise<void> {
   }
 }
 
-export async function readJson<T>(path: string, stage: string): Promise<T> {
+/**
+ * `file` of a stage's artifact `dir`, read by `read` (the stage's own reader, given the dir):
+ * a missing or corrupt file names the stage to re-run.
+ */
+export async function readUpstream<T>(
+  dir: string,
+  file: string,
+  stage: string,
+  read: (dir: string) => Promise<T>,
+): Promise<T> {
+  const path = join(dir, file);
   await present(path, stage);
-  const text = await Deno.readTextFile(path);
   try {
-    return JSON.parse(text);
+    return await read(dir);
   } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
     throw new UserError(`report: ${path} is not valid JSON (${error}); re-run the ${stage} stage`);
   }
+}
+
+/** A JSON file of a stage's that has no reader of its own. */
+export function readJson<T>(path: string, stage: string): Promise<T> {
+  return readUpstream(
+    dirname(path),
+    basename(path),
+    stage,
+    async () => JSON.parse(await Deno.readTextFile(path)),
+  );
 }
 
 /** A CSV's rows, an empty cell (a value that does not apply) as null. */

@@ -4,8 +4,6 @@
  * its true label y, so its ELBO and importance-weighted bound bound log p(x | y), not
  * log p(x); where y enters (the prior, or the encoder and decoder) decides the rest.
  */
-import type { EvalMetrics } from "./inputs.ts";
-
 export interface Notation {
   /** What the ELBO and the IW bound bound: `log p(x)` or `log p(x | y)`. */
   evidence: string;
@@ -24,7 +22,8 @@ const LABEL_ENTERS: Record<string, "prior" | "networks"> = {
   "cvae-concat": "networks", // y appended to the encoder's and the decoder's inputs
 };
 
-export function notation(metrics: Pick<EvalMetrics, "model" | "cvae">): Notation {
+/** From what it reads of a metrics.json: the model's kind, and whether it has a cvae block. */
+export function notation(metrics: { model?: { kind: string }; cvae?: object }): Notation {
   const enters = LABEL_ENTERS[metrics.model?.kind ?? ""];
   // A conditional model's evaluation writes a cvae section: its numbers use the true label.
   const conditional = enters !== undefined || metrics.cvae !== undefined;

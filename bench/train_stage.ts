@@ -26,6 +26,7 @@ import { planStages } from "../pipeline/plan.ts";
 import { type RunEnv, runPlan } from "../pipeline/runner.ts";
 import { ArtifactStore, readManifest } from "../pipeline/store.ts";
 import { readCsv } from "../pipeline/table.ts";
+import { readMetrics } from "../stages/evaluation/metrics.ts";
 import { STAGES } from "../stages/registry.ts";
 import type { TrainingSummary } from "../stages/training/trained_model.ts";
 
@@ -73,7 +74,7 @@ if (import.meta.main) {
       ? {
         evaluate: {
           manifest: await manifestOf("evaluate"),
-          metrics: JSON.parse(await Deno.readTextFile(join(dirOf("evaluate"), "metrics.json"))),
+          metrics: await readMetrics(dirOf("evaluate")),
         },
       }
       : {}),

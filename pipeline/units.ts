@@ -21,3 +21,6 @@ export function formatDuration(ms: number): string {
     ? `${minutes} min ${seconds} s`
     : `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
 }
+
+/** `12345` → `12,345`: counts in tables and notes, without the locale-dependent toLocaleString. */
+export const formatCount = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");

@@ -13,6 +13,7 @@ import {
   predict,
 } from "./classifier/mlp.ts";
 import { saveClassifier } from "./classifier/saved.ts";
+import type { ClassifierSummary } from "./classifier/summary.ts";
 import type { Dataset } from "./data/dataset.ts";
 import { readPrepared } from "./data/prepared.ts";
 import { initBackend } from "./model/backend.ts";
@@ -31,24 +32,6 @@ export interface ClassifyStageParams {
   /** The backend and, for blas, the library: results depend on them. */
   compute: Compute;
   classifier: ClassifierParams;
-}
-
-/** classifier.json. */
-export interface ClassifierSummary {
-  /** Fraction of the test split labelled correctly. */
-  testAccuracy: number;
-  /** By dataset label (as a string key): the fraction of that class's test images. */
-  perClassAccuracy: Record<string, number>;
-  classes: number[];
-  epochs: number;
-  hidden: number[];
-  activation: "relu";
-  batchSize: number;
-  learningRate: number;
-  trainExamples: number;
-  testExamples: number;
-  /** Mean softmax cross-entropy over each epoch's steps, nats per example. */
-  trainLoss: number[];
 }
 
 export const classify: StageFn<ClassifyStageParams> = async (ctx) => {

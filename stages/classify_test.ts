@@ -6,9 +6,10 @@ import { sha256 } from "../pipeline/hash.ts";
 import { recordingProgress } from "../pipeline/progress_testing.ts";
 import { testContext } from "../pipeline/stage_testing.ts";
 import { assert_, assertEquals } from "../pipeline/test_assert.ts";
-import { type ClassifierSummary, classify, type ClassifyStageParams } from "./classify.ts";
+import { classify, type ClassifyStageParams } from "./classify.ts";
 import { disposeClassifier, layerSizes, predict } from "./classifier/mlp.ts";
 import { loadClassifier } from "./classifier/saved.ts";
+import { readClassifierSummary } from "./classifier/summary.ts";
 import { readPrepared } from "./data/prepared.ts";
 import { preparedDir, ROOT } from "./evaluation/test_models.ts";
 
@@ -23,10 +24,7 @@ function params(seed = 0): ClassifyStageParams {
 async function run(p: ClassifyStageParams) {
   const ctx = await testContext(p, { dir: ROOT, inputs: { prepare: await preparedDir() } });
   await classify(ctx);
-  const summary: ClassifierSummary = JSON.parse(
-    await Deno.readTextFile(join(ctx.outDir, "classifier.json")),
-  );
-  return { dir: ctx.outDir, summary };
+  return { dir: ctx.outDir, summary: await readClassifierSummary(ctx.outDir) };
 }
 
 const bytes = async (dir: string) =>

@@ -17,6 +17,7 @@ import type { ResolvedConfig } from "../pipeline/config_schema.ts";
 import { type NpyArray, readNpy } from "../pipeline/npy.ts";
 import type { StageContext, StageFn } from "../pipeline/stage.ts";
 import { toCsv } from "../pipeline/table.ts";
+import { readMetrics } from "./evaluation/metrics.ts";
 import {
   comparisonNotes,
   comparisonTable,
@@ -31,7 +32,7 @@ import type { Provenance } from "./render/figure.ts";
 import { tiles, writeGrid } from "./render/grid_image.ts";
 import { renderHtml } from "./render/html.ts";
 import { renderMarkdown } from "./render/markdown.ts";
-import { readJson, readRows } from "./render/upstream.ts";
+import { readRows, readUpstream } from "./render/upstream.ts";
 
 export interface CompareParams {
   /**
@@ -96,7 +97,7 @@ async function readRun(
     config: { ...config, name },
     group,
     evaluateKey: ctx.inputKeys[evaluate],
-    metrics: await readJson(from(evaluate, "metrics.json"), "evaluate"),
+    metrics: await readUpstream(ctx.inputs[evaluate], "metrics.json", "evaluate", readMetrics),
     history: await readRows(from(train, "history.csv"), "train"),
     klPerDim: await readRows(from(evaluate, "kl_per_dim.csv"), "evaluate"),
   };

@@ -5,9 +5,9 @@ import { writeNpy } from "../pipeline/npy.ts";
 import { Rng } from "../pipeline/rng.ts";
 import type { StageContext, StageFn } from "../pipeline/stage.ts";
 import { writeCsv } from "../pipeline/table.ts";
-import type { ClassifierSummary } from "./classify.ts";
 import { type Classifier, disposeClassifier } from "./classifier/mlp.ts";
 import { loadClassifier } from "./classifier/saved.ts";
+import { readClassifierSummary } from "./classifier/summary.ts";
 import { readPrepared } from "./data/prepared.ts";
 import {
   classDistanceRows,
@@ -17,7 +17,6 @@ import {
   perLabelNegElbo,
   sampleAccuracy,
 } from "./evaluation/conditional.ts";
-import { DEFINITIONS, NOT_APPLICABLE } from "./evaluation/definitions.ts";
 import { elboTerms, negElboPerExample, reconstructionErrors } from "./evaluation/elbo.ts";
 import { type Examples, examplesOf, isBinary } from "./evaluation/examples.ts";
 import {
@@ -36,6 +35,7 @@ import {
   latentRows,
 } from "./evaluation/latent_stats.ts";
 import { describeBinarization, describeLikelihood } from "./evaluation/likelihood.ts";
+import { DEFINITIONS, type Metrics, NATS, NOT_APPLICABLE } from "./evaluation/metrics.ts";
 import { miAgainstCeiling } from "./evaluation/mi_ceiling.ts";
 import { passMutualInformation } from "./evaluation/mutual_information.ts";
 import { posteriorPass } from "./evaluation/posterior_pass.ts";
@@ -150,10 +150,8 @@ async function load(ctx: StageContext<EvaluateStageParams>): Promise<Run> {
 }
 
 async function loadJudge(dir: string): Promise<Run["classifier"]> {
-  const summary: ClassifierSummary = JSON.parse(
-    await Deno.readTextFile(join(dir, "classifier.json")),
-  );
-  return { net: await loadClassifier(dir), testAccuracy: summary.testAccuracy };
+  const { testAccuracy } = await readClassifierSummary(dir);
+  return { net: await loadClassifier(dir), testAccuracy };
 }
 
 type Timed = <T>(name: typeof PHASES[number], f: () => T) => T;
@@ -212,13 +210,13 @@ function score(run: Run, timed: Timed, progress: StageContext["progress"]) {
 }
 
 /** metrics.json: see DEFINITIONS (written into it) for what each number is. */
-function metricsJson(run: Run, s: Scores) {
+function metricsJson(run: Run, s: Scores): Metrics {
   const { model, summary, test, train } = run;
   const sampled = model.logVar !== undefined;
   const decoderLogVar = model.decoderLogVar ? model.decoderLogVar.dataSync()[0] : null;
   return {
     likelihood: describeLikelihood(model, isBinary(test.x), run.binarization, decoderLogVar),
-    units: "nats per example",
+    units: NATS,
     model: {
       kind: model.params.kind,
       regularizer: summary.loss.regularizer,
@@ -273,7 +271,7 @@ async function writeTables(
   outDir: string,
   run: Run,
   s: Scores,
-  metrics: ReturnType<typeof metricsJson>,
+  metrics: Metrics,
 ): Promise<void> {
   const out = (name: string) => join(outDir, name);
   const classes = run.summary.classes;
@@ -351,7 +349,7 @@ async function writeImages(outDir: string, run: Run, sets: Record<string, ImageS
 }
 
 /** A NaN or Inf in a test metric means a broken model or evaluation: stop, naming it. */
-function checkFinite(section: Record<string, unknown>): void {
+function checkFinite(section: object): void {
   for (const [key, value] of Object.entries(section)) {
     if (typeof value === "number" && !Number.isFinite(value)) {
       throw new NumericError(
@@ -361,7 +359,7 @@ function checkFinite(section: Record<string, unknown>): void {
   }
 }
 
-function summaryLine({ test, cvae }: ReturnType<typeof metricsJson>): string {
+function summaryLine({ test, cvae }: Metrics): string {
   const f = (v: number | null) => (v === null ? "n/a" : v.toFixed(2));
   const best = test.iw?.at(-1);
   return [

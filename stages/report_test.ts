@@ -215,7 +215,7 @@ Deno.test("report: an ae's missing numbers read n/a with the reason; absent figu
     assertEquals(warnings, []);
     const html = await Deno.readTextFile(join(dir, "index.html"));
     const reason = "the ELBO does not apply to an ae (no posterior variance)";
-    // Both ways evaluate may give a reason: a `reasons` map, and {value: null, reason}.
+    // The reason evaluate gives in the section's `reasons` map, on hover.
     assertIncludes(html, `<td class="right"><span title="${reason}">n/a</span></td>`);
     assert_(html.match(/n\/a<\/span>/g)!.length >= 6, "expected several n/a cells");
     assertIncludes(html, `Not shown: Importance-weighted bound, because ${reason}.`);

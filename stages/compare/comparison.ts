@@ -5,13 +5,21 @@
  * the report's tables.
  */
 import type { LossParams, ResolvedConfig } from "../../pipeline/config_schema.ts";
+import { formatCount } from "../../pipeline/units.ts";
+import {
+  formatMetric,
+  metric,
+  METRIC_ROWS,
+  type MetricKey,
+  type MetricRow,
+  metricRows,
+  type Metrics,
+  miSaturated,
+} from "../evaluation/metrics.ts";
 import { mean, variance } from "../evaluation/stats.ts";
 import { capabilitiesOf } from "../model/kinds.ts";
-import { miSaturated } from "../evaluation/mi_ceiling.ts";
-import { type EvalMetrics, metric } from "../evaluation/metrics.ts";
-import { type Cell, cellText, type Table } from "../render/document.ts";
+import type { Cell, Table } from "../render/document.ts";
 import { notation } from "../render/notation.ts";
-import { count } from "../render/numbers.ts";
 
 export interface ComparedRun {
   config: ResolvedConfig & { name: string };
@@ -19,7 +27,7 @@ export interface ComparedRun {
   group: string;
   /** The evaluate artifact's key: the provenance of the row. */
   evaluateKey: string;
-  metrics: EvalMetrics;
+  metrics: Metrics;
 }
 
 /** The training objective in one short phrase: what an ablation varies. */
@@ -42,6 +50,14 @@ interface Column {
   head: string;
   cell: (run: ComparedRun) => Cell;
   right?: boolean;
+  /** Its number summarized over seeds (seedSummaryTable), under `head` unless it names one. */
+  summary?: {
+    head?: string;
+    digits: number;
+    value: (m: Metrics) => number | null;
+    /** Marks the summary (†) when a run's value carries that caveat. */
+    caveat?: (m: Metrics) => boolean;
+  };
 }
 
 const CONFIG: Column = { head: "config", cell: (r) => r.config.name };
@@ -50,30 +66,20 @@ const OBJECTIVE: Column = {
   head: "objective",
   cell: (r) => objective(r.config.loss, r.config.model.kind),
 };
-const NEG_ELBO: Column = {
-  head: "−ELBO",
+const IW: Column = {
+  head: "IW bound",
   right: true,
-  cell: (r) => value(r.metrics.test, "negElbo", 2),
+  cell: (r) => iw(r.metrics),
+  summary: { digits: 2, value: (m) => m.test.iw?.at(-1)?.logLikelihood ?? null },
 };
-const DISTORTION: Column = {
-  head: "distortion",
-  right: true,
-  cell: (r) => value(r.metrics.test, "distortion", 2),
-};
-const RATE: Column = { head: "rate", right: true, cell: (r) => value(r.metrics.test, "rate", 2) };
-const IW: Column = { head: "IW bound", right: true, cell: (r) => iw(r.metrics) };
 const IW_GAIN: Column = { head: "IW − ELBO", right: true, cell: (r) => iwGain(r.metrics) };
 const TRAIN_NEG_ELBO: Column = {
   head: "train −ELBO",
   right: true,
-  cell: (r) => value(r.metrics.train, "negElbo", 2),
-};
-const ACTIVE: Column = { head: "active units", right: true, cell: (r) => activeUnits(r.metrics) };
-const MI: Column = { head: "MI (nats)", right: true, cell: (r) => mutualInformation(r.metrics) };
-const SAMPLES: Column = {
-  head: "sample acc.",
-  right: true,
-  cell: (r) => sampleAccuracy(r.metrics),
+  cell: (r) => {
+    const { value } = metric(r.metrics.train, "negElbo");
+    return value === null ? "n/a" : value.toFixed(METRIC_ROWS.negElbo.digits);
+  },
 };
 const EVALUATE: Column = {
   head: "evaluate",
@@ -87,28 +93,61 @@ const BOUND_ON: Column = {
 /** An ae has no ELBO, so no bound on anything. */
 const hasElbo = (run: ComparedRun) => metric(run.metrics.test, "negElbo").value !== null;
 
+/** A metric's column as metrics.ts has it: its head, its digits, † where a value has a caveat. */
+function metricColumn(key: MetricKey, row: MetricRow): Column {
+  const { head, digits = row.digits } = row.compared ?? { head: key };
+  const value = (m: Metrics) => metric(m[row.section], key).value;
+  return {
+    head,
+    right: true,
+    cell: ({ metrics }) => {
+      const v = value(metrics);
+      if (v === null) return "n/a";
+      const text = formatMetric(row, v, metrics, digits) + (row.percent ? "%" : "");
+      return row.caveat?.(metrics) ? `${text} ${CEILING_MARK}` : text;
+    },
+    summary: {
+      head: row.percent ? `${head} (%)` : head,
+      digits,
+      value: (m) => {
+        const v = value(m);
+        return v !== null && row.percent ? 100 * v : v;
+      },
+      caveat: row.caveat,
+    },
+  };
+}
+
+/** The metric columns metrics.ts places in one of the two tables, in its order. */
+const metricColumns = (table: "bound" | "code") =>
+  metricRows().filter(([, row]) => row.compared?.table === table).map(([key, row]) =>
+    metricColumn(key, row)
+  );
+
+const BOUND_TERMS = metricColumns("bound");
+/** Training's −ELBO and the code's size lead the second table (the report has the size last). */
+const TRAINING_AND_CODE = [
+  TRAIN_NEG_ELBO,
+  metricColumn("activeUnits", METRIC_ROWS.activeUnits),
+  ...metricColumns("code"),
+];
+
 /**
- * The comparison as a page shows it, in two tables that each fit a page's width: the
- * bound and its terms, then training and the latent code. The IW column names what it
- * bounds when every run bounds the same thing; otherwise a column says it per run.
+ * The columns of the comparison as a page shows it, two tables that each fit a page's
+ * width: the bound and its terms, then training and the latent code. The IW column names
+ * what it bounds when every run bounds the same thing; otherwise a column says it per run.
  */
-export function comparisonTables(runs: ComparedRun[]): Table[] {
+function pageColumns(runs: ComparedRun[]): Column[][] {
   const iw = iwColumn(runs);
   const boundOn = iw === IW ? [BOUND_ON] : [];
   return [
-    columnsTable(runs, [
-      CONFIG,
-      MODEL,
-      OBJECTIVE,
-      ...boundOn,
-      NEG_ELBO,
-      DISTORTION,
-      RATE,
-      iw,
-      IW_GAIN,
-    ]),
-    columnsTable(runs, [CONFIG, TRAIN_NEG_ELBO, ACTIVE, MI, SAMPLES, EVALUATE]),
+    [CONFIG, MODEL, OBJECTIVE, ...boundOn, ...BOUND_TERMS, iw, IW_GAIN],
+    [CONFIG, ...TRAINING_AND_CODE, EVALUATE],
   ];
+}
+
+export function comparisonTables(runs: ComparedRun[]): Table[] {
+  return pageColumns(runs).map((columns) => columnsTable(runs, columns));
 }
 
 /** The IW column, headed with what it bounds when every run with an ELBO bounds the same. */
@@ -124,15 +163,10 @@ export function comparisonTable(runs: ComparedRun[]): Table {
     MODEL,
     OBJECTIVE,
     BOUND_ON,
-    NEG_ELBO,
-    DISTORTION,
-    RATE,
+    ...BOUND_TERMS,
     IW,
     IW_GAIN,
-    TRAIN_NEG_ELBO,
-    ACTIVE,
-    MI,
-    SAMPLES,
+    ...TRAINING_AND_CODE,
     EVALUATE,
   ]);
 }
@@ -145,35 +179,6 @@ function columnsTable(runs: ComparedRun[], columns: Column[]): Table {
   };
 }
 
-/** The numbers summarized over seeds, per run (null where one does not apply). */
-const SUMMARIZED: {
-  head: string;
-  digits: number;
-  value: (m: EvalMetrics) => number | null;
-  /** Marks the summary (†) when a run's value carries that caveat. */
-  caveat?: (m: EvalMetrics) => boolean;
-}[] = [
-  { head: "−ELBO", digits: 2, value: (m) => metric(m.test, "negElbo").value },
-  { head: "distortion", digits: 2, value: (m) => metric(m.test, "distortion").value },
-  { head: "rate", digits: 2, value: (m) => metric(m.test, "rate").value },
-  { head: "IW bound", digits: 2, value: (m) => m.test.iw?.at(-1)?.logLikelihood ?? null },
-  { head: "active units", digits: 1, value: (m) => metric(m.test, "activeUnits").value },
-  {
-    head: "MI (nats)",
-    digits: 2,
-    value: (m) => metric(m.test, "mutualInformation").value,
-    caveat: (m) => miSaturated(m.test),
-  },
-  {
-    head: "sample acc. (%)",
-    digits: 1,
-    value: (m) => {
-      const accuracy = metric(m.cvae, "sampleAccuracy").value;
-      return accuracy === null ? null : 100 * accuracy;
-    },
-  },
-];
-
 /**
  * One row per config run under several seeds: each number's mean ± sample standard
  * deviation over the seeds. Null when no config has more than one run.
@@ -182,18 +187,16 @@ export function seedSummaryTable(runs: ComparedRun[]): Table | null {
   const groups = new Map<string, ComparedRun[]>();
   for (const run of runs) groups.set(run.group, [...groups.get(run.group) ?? [], run]);
   if (![...groups.values()].some((g) => g.length > 1)) return null;
-  const iwHead = iwColumn(runs).head;
+  const summarized = pageColumns(runs).flat().flatMap((c) =>
+    c.summary ? [{ ...c.summary, head: c.summary.head ?? c.head }] : []
+  );
   return {
-    columns: [
-      "config",
-      "seeds",
-      ...SUMMARIZED.map((s) => s.head === IW.head ? iwHead : s.head),
-    ],
-    align: ["left", "left", ...SUMMARIZED.map(() => "right" as const)],
+    columns: ["config", "seeds", ...summarized.map((s) => s.head)],
+    align: ["left", "left", ...summarized.map(() => "right" as const)],
     rows: [...groups].map(([group, members]) => [
       group,
       members.map((r) => r.config.seed).join(", "),
-      ...SUMMARIZED.map((s) => {
+      ...summarized.map((s) => {
         const cell = meanSd(members.map((r) => s.value(r.metrics)), s.digits);
         return members.some((r) => s.caveat?.(r.metrics)) ? `${cell} ${CEILING_MARK}` : cell;
       }),
@@ -222,7 +225,7 @@ export function comparisonNotes(runs: ComparedRun[]): string[] {
     "Test split unless named; −ELBO, distortion, rate and the IW bound in nats per example. " +
     "Every run is scored by its true ELBO (β = 1), whatever objective it was trained with: " +
     "distortion + rate = −ELBO. The IW bound is the " +
-    `importance-weighted lower bound at the largest K (${count(Math.max(0, ...kMax))}) on ` +
+    `importance-weighted lower bound at the largest K (${formatCount(Math.max(0, ...kMax))}) on ` +
     "a seeded subset of the test split, and IW − ELBO how far it rises above the ELBO of " +
     "that same subset. n/a means it does not apply.",
     ...boundsNote(runs),
@@ -296,35 +299,14 @@ function miNotes(runs: ComparedRun[]): string[] {
   ];
 }
 
-function value(section: EvalMetrics["test"], key: string, digits: number): Cell {
-  const { value } = metric(section, key);
-  return value === null ? "n/a" : value.toFixed(digits);
-}
-
-function iw(metrics: EvalMetrics): Cell {
+function iw(metrics: Metrics): Cell {
   const best = metrics.test.iw?.at(-1);
   return best ? best.logLikelihood.toFixed(2) : "n/a";
 }
 
 /** How far the largest-k bound rises above the ELBO of the same examples. */
-function iwGain(metrics: EvalMetrics): Cell {
+function iwGain(metrics: Metrics): Cell {
   const best = metrics.test.iw?.at(-1);
   const { value: elbo } = metric(metrics.test, "iwExamplesElbo");
   return best && elbo !== null ? (best.logLikelihood - elbo).toFixed(2) : "n/a";
-}
-
-function mutualInformation(metrics: EvalMetrics): Cell {
-  const cell = value(metrics.test, "mutualInformation", 2);
-  return miSaturated(metrics.test) ? `${cellText(cell)} ${CEILING_MARK}` : cell;
-}
-
-function activeUnits(metrics: EvalMetrics): Cell {
-  const { value: units } = metric(metrics.test, "activeUnits");
-  const { value: dims } = metric(metrics.test, "latentDim");
-  return units === null ? "n/a" : `${units} of ${dims}`;
-}
-
-function sampleAccuracy(metrics: EvalMetrics): Cell {
-  const { value } = metric(metrics.cvae, "sampleAccuracy");
-  return value === null ? "n/a" : `${(100 * value).toFixed(1)}%`;
 }

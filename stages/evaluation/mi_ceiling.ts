@@ -12,7 +12,6 @@
  * log N whatever the information in z: there it is biased low, a floor on I_q(x; z) of the
  * data distribution rather than an estimate of it.
  */
-import { metric, type MetricSection } from "./metrics.ts";
 
 /** The standard deviation of the estimate's excess over log N: √(d / 2N). */
 export function miCeilingNoise(latentDim: number, logN: number): number {
@@ -38,11 +37,4 @@ export function miAgainstCeiling(
   return atMiCeiling(mutualInformation, logN, latentDim)
     ? `${mi}, at its ceiling log N = ${ceiling} (saturated, biased low)`
     : `${mi} of at most log N = ${ceiling}`;
-}
-
-/** Whether a metrics.json split's MI estimate sits at its ceiling log N. */
-export function miSaturated(test: MetricSection): boolean {
-  const [mi, logN] = [metric(test, "mutualInformation").value, metric(test, "logN").value];
-  const dims = metric(test, "latentDim").value;
-  return mi !== null && logN !== null && dims !== null && atMiCeiling(mi, logN, dims);
 }

@@ -5,7 +5,6 @@
  * log p(x); where y enters (the prior, or the encoder and decoder) decides the rest.
  */
 import { capabilitiesOf } from "../model/kinds.ts";
-import type { EvalMetrics } from "../evaluation/metrics.ts";
 
 export interface Notation {
   /** What the ELBO and the IW bound bound: `log p(x)` or `log p(x | y)`. */
@@ -19,7 +18,8 @@ export interface Notation {
   muSquared: string;
 }
 
-export function notation(metrics: Pick<EvalMetrics, "model" | "cvae">): Notation {
+/** From what it reads of a metrics.json: the model's kind, and whether it has a cvae block. */
+export function notation(metrics: { model?: { kind: string }; cvae?: object }): Notation {
   const can = metrics.model && capabilitiesOf(metrics.model.kind);
   // A conditional model's evaluation writes a cvae section: its numbers use the true label.
   const conditional = can?.conditional || metrics.cvae !== undefined;

@@ -12,7 +12,9 @@ import { writeNpy } from "../../pipeline/npy.ts";
 import { Rng } from "../../pipeline/rng.ts";
 import type { Manifest } from "../../pipeline/store.ts";
 import { type Row, writeCsv } from "../../pipeline/table.ts";
+import type { ClassifierSummary } from "../classifier/summary.ts";
 import { makeSynthetic } from "../data/synthetic.ts";
+import { DEFINITIONS, type Metrics } from "../evaluation/metrics.ts";
 import type { DatasetCard } from "../prepare.ts";
 import type { TrainingSummary } from "../training/trained_model.ts";
 
@@ -33,6 +35,7 @@ export interface Fixture {
 
 const CLASSES = 4;
 const EPOCHS = 6;
+const TRAIN_COUNT = 480;
 const TEST_COUNT = 120;
 
 /** A recognisable fake key per stage: the stage name's bytes in hex, zero-padded. */
@@ -72,10 +75,7 @@ export async function writeFixtures(root: string, options: FixtureOptions = {}):
   await writePrepare(inputs.prepare, config);
   await writeTrain(inputs.train, config);
   await writeEvaluate(inputs.evaluate, config);
-  await writeFile(
-    join(inputs.classify, "classifier.json"),
-    JSON.stringify({ testAccuracy: 0.9625, perClassAccuracy: [1, 0.95, 0.925, 0.975] }),
-  );
+  await writeClassify(inputs.classify, config);
   return { config, inputs, inputKeys };
 }
 
@@ -124,7 +124,7 @@ async function writePrepare(dir: string, config: ResolvedConfig): Promise<void> 
     width: size,
     classes: range(CLASSES),
     counts: {
-      train: Object.fromEntries(range(CLASSES).map((c) => [c, 120])),
+      train: Object.fromEntries(range(CLASSES).map((c) => [c, TRAIN_COUNT / CLASSES])),
       test: Object.fromEntries(range(CLASSES).map((c) => [c, TEST_COUNT / CLASSES])),
     },
     pixelMean: 0.13,
@@ -177,6 +177,25 @@ async function writeTrain(dir: string, config: ResolvedConfig): Promise<void> {
     selection: "weights after the last epoch",
   };
   await writeFile(join(dir, "training.json"), JSON.stringify(summary, null, 2));
+}
+
+async function writeClassify(dir: string, config: ResolvedConfig): Promise<void> {
+  const { epochs, hidden, batchSize, learningRate } = config.classifier;
+  const perClass = [1, 0.95, 0.925, 0.975];
+  const summary = {
+    testAccuracy: 0.9625,
+    perClassAccuracy: Object.fromEntries(range(CLASSES).map((c) => [String(c), perClass[c]])),
+    classes: range(CLASSES),
+    epochs,
+    hidden,
+    activation: "relu",
+    batchSize,
+    learningRate,
+    trainExamples: TRAIN_COUNT,
+    testExamples: TEST_COUNT,
+    trainLoss: range(epochs).map((e) => 0.1 + Math.exp(-e)),
+  } satisfies ClassifierSummary;
+  await writeFile(join(dir, "classifier.json"), JSON.stringify(summary, null, 2));
 }
 
 /** `count` shapes of the given classes (cycled), blurred by `blur` box passes. */
@@ -253,9 +272,10 @@ async function writeEvaluate(dir: string, config: ResolvedConfig): Promise<void>
     units: "nats per example",
     model: { kind, regularizer: config.loss.regularizer, beta: config.loss.beta },
     test: {
+      examples: TEST_COUNT,
       negElbo: ae ? null : 71.234,
       distortion: 62.5,
-      rate: ae ? { value: null, reason: noElbo } : 8.734,
+      rate: ae ? null : 8.734,
       bceMeanZ: 61.9,
       bceSampledZ: ae ? null : 62.5,
       mseMeanZ: 9.87,
@@ -274,6 +294,7 @@ async function writeEvaluate(dir: string, config: ResolvedConfig): Promise<void>
         ? {
           reasons: {
             negElbo: noElbo,
+            rate: noElbo,
             bceSampledZ: noElbo,
             mseSampledZ: noElbo,
             mutualInformation: noElbo,
@@ -283,6 +304,7 @@ async function writeEvaluate(dir: string, config: ResolvedConfig): Promise<void>
         : {}),
     },
     train: {
+      examples: TRAIN_COUNT,
       negElbo: ae ? null : 69.8,
       distortion: 61.2,
       rate: ae ? null : 8.6,
@@ -297,12 +319,15 @@ async function writeEvaluate(dir: string, config: ResolvedConfig): Promise<void>
         cvae: {
           logPxGivenY: -69.5,
           logPx: -70.9,
+          labelPrior: "uniform, p(y) = 1/C",
           sampleAccuracy: 0.91,
+          samplesPerClass: config.evaluate.samplesPerClass,
           classifierTestAccuracy: 0.9625,
         },
       }
       : {}),
-  };
+    definitions: DEFINITIONS,
+  } satisfies Metrics;
   await writeFile(join(dir, "metrics.json"), JSON.stringify(metrics, null, 2));
   await writeCsv(
     join(dir, "kl_per_dim.csv"),

@@ -3,6 +3,7 @@
  * missing file that names it and the stage to re-run, and CSV cells read as numbers and
  * booleans (an empty cell is a value that does not apply).
  */
+import { basename, dirname, join } from "node:path";
 import { UserError } from "../../pipeline/errors.ts";
 import { readCsv, type Row } from "../../pipeline/table.ts";
 
@@ -30,14 +31,34 @@ export async function present(path: string, stage: string): Promise<void> {
   }
 }
 
-export async function readJson<T>(path: string, stage: string): Promise<T> {
+/**
+ * `file` of a stage's artifact `dir`, read by `read` (the stage's own reader, given the dir):
+ * a missing or corrupt file names the stage to re-run.
+ */
+export async function readUpstream<T>(
+  dir: string,
+  file: string,
+  stage: string,
+  read: (dir: string) => Promise<T>,
+): Promise<T> {
+  const path = join(dir, file);
   await present(path, stage);
-  const text = await Deno.readTextFile(path);
   try {
-    return JSON.parse(text);
+    return await read(dir);
   } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
     throw new UserError(`report: ${path} is not valid JSON (${error}); re-run the ${stage} stage`);
   }
+}
+
+/** A JSON file of a stage's that has no reader of its own. */
+export function readJson<T>(path: string, stage: string): Promise<T> {
+  return readUpstream(
+    dirname(path),
+    basename(path),
+    stage,
+    async () => JSON.parse(await Deno.readTextFile(path)),
+  );
 }
 
 /** A CSV's rows, an empty cell (a value that does not apply) as null. */

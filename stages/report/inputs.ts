@@ -6,16 +6,11 @@ import { join } from "node:path";
 import { type NpyArray, readNpy } from "../../pipeline/npy.ts";
 import type { Manifest } from "../../pipeline/store.ts";
 import type { Row } from "../../pipeline/table.ts";
-import type { EvalMetrics } from "../evaluation/metrics.ts";
+import { type ClassifierSummary, readClassifierSummary } from "../classifier/summary.ts";
+import { type Metrics, readMetrics } from "../evaluation/metrics.ts";
 import type { DatasetCard } from "../prepare.ts";
-import { orNull, present, readJson, readRows } from "../render/upstream.ts";
+import { orNull, present, readJson, readRows, readUpstream } from "../render/upstream.ts";
 import type { TrainingSummary } from "../training/trained_model.ts";
-
-/** classify's classifier.json: per-class accuracy by class index or by label. */
-export interface ClassifierSummary {
-  testAccuracy: number;
-  perClassAccuracy?: number[] | Record<string, number>;
-}
 
 export interface ReportInputs {
   /** The fully resolved config, with its name. */
@@ -23,7 +18,7 @@ export interface ReportInputs {
   card: DatasetCard;
   training: TrainingSummary;
   history: Row[];
-  metrics: EvalMetrics;
+  metrics: Metrics;
   klPerDim: Row[];
   iw: Row[];
   latents: Row[];
@@ -62,7 +57,7 @@ export async function readReportInputs(
     card: await readJson(file("prepare", "dataset.json"), "prepare"),
     training: await readJson(file("train", "training.json"), "train"),
     history: await readRows(file("train", "history.csv"), "train"),
-    metrics: await readJson(file("evaluate", "metrics.json"), "evaluate"),
+    metrics: await readUpstream(dirs.evaluate, "metrics.json", "evaluate", readMetrics),
     klPerDim: await readRows(file("evaluate", "kl_per_dim.csv"), "evaluate"),
     iw: await orNull(readRows(file("evaluate", "iw.csv"), "evaluate")) ?? [],
     latents: await readRows(file("evaluate", "latents.csv"), "evaluate"),
@@ -71,7 +66,7 @@ export async function readReportInputs(
     classDistances: await orNull(readRows(file("evaluate", "class_distances.csv"), "evaluate")),
     classifier: await optional(
       "classify",
-      () => readJson(file("classify", "classifier.json"), "classify"),
+      () => readUpstream(dirs.classify, "classifier.json", "classify", readClassifierSummary),
     ),
     imageNotes: await orNull(readJson(file("evaluate", "images.json"), "evaluate")) ?? {},
     manifests,

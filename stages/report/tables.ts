@@ -4,137 +4,35 @@
  * formatted here, with fixed digits, so the text is the same on every machine and locale.
  */
 import type { Row } from "../../pipeline/table.ts";
+import { formatCount } from "../../pipeline/units.ts";
+import {
+  formatMetric,
+  metric,
+  metricRows,
+  NATS,
+  type Scored,
+  type TestMetrics,
+} from "../evaluation/metrics.ts";
 import type { Cell, Table } from "../render/document.ts";
-import { miCeilingNoise, miSaturated } from "../evaluation/mi_ceiling.ts";
-import { type EvalMetrics, metric, type MetricSection } from "../evaluation/metrics.ts";
-import type { ReportInputs } from "./inputs.ts";
 import { type Notation, notation } from "../render/notation.ts";
-import { count } from "../render/numbers.ts";
 import { bool, num } from "../render/upstream.ts";
+import type { ReportInputs } from "./inputs.ts";
 import type { StageVersions } from "./provenance.ts";
-
-const NATS = "nats per example";
 
 const fixed = (digits: number) => (v: number) => v.toFixed(digits);
 const percent = (v: number) => (100 * v).toFixed(1);
 
 /** A value cell: the formatted number, or "n/a" with the reason on hover. */
-function valueCell(
-  { value, reason }: { value: number | null; reason?: string },
-  format: (v: number) => string,
-): Cell {
+function valueCell({ value, reason }: Scored, format: (v: number) => string): Cell {
   if (value !== null) return format(value);
   return reason ? { text: "n/a", title: reason } : "n/a";
 }
-
-interface MetricRow {
-  /** The quantity, in the model's own notation: a CVAE's bounds are on log p(x | y). */
-  label: (n: Notation) => string;
-  key: string;
-  section: "test" | "cvae";
-  /** Whether the training split has it too. */
-  train?: boolean;
-  unit: string;
-  format: (v: number) => string;
-  note?: (n: Notation, metrics: EvalMetrics) => string;
-}
-
-const METRIC_ROWS: MetricRow[] = [
-  {
-    label: (n) => `−ELBO, upper bound on −${n.evidence}`,
-    key: "negElbo",
-    section: "test",
-    train: true,
-    unit: NATS,
-    format: fixed(2),
-    note: (n) => n.evidence === "log p(x)" ? "β = 1" : "β = 1; y the true label",
-  },
-  {
-    label: (n) => `distortion, E_${n.posterior}[−log ${n.likelihood}]`,
-    key: "distortion",
-    section: "test",
-    train: true,
-    unit: NATS,
-    format: fixed(2),
-  },
-  {
-    label: (n) => `rate, KL(${n.posterior} ‖ ${n.prior})`,
-    key: "rate",
-    section: "test",
-    train: true,
-    unit: NATS,
-    format: fixed(2),
-    note: (n) => n.priorLaw,
-  },
-  { label: () => "BCE at z = μ", key: "bceMeanZ", section: "test", unit: NATS, format: fixed(2) },
-  {
-    label: () => "BCE at sampled z",
-    key: "bceSampledZ",
-    section: "test",
-    unit: NATS,
-    format: fixed(2),
-  },
-  {
-    label: () => "MSE at z = μ",
-    key: "mseMeanZ",
-    section: "test",
-    unit: "squared error per example",
-    format: fixed(3),
-  },
-  {
-    label: () => "MSE at sampled z",
-    key: "mseSampledZ",
-    section: "test",
-    unit: "squared error per example",
-    format: fixed(3),
-  },
-  {
-    label: () => "mutual information I(x; z), estimate",
-    key: "mutualInformation",
-    section: "test",
-    unit: "nats",
-    format: fixed(3),
-    note: (_, metrics) => miNote(metrics.test),
-  },
-  {
-    label: () => "log N, the ceiling of the I(x; z) estimate",
-    key: "logN",
-    section: "test",
-    unit: "nats",
-    format: fixed(3),
-    note: (_, metrics) => logNNote(metrics.test),
-  },
-  {
-    label: () => "log p(x | y), ELBO bound",
-    key: "logPxGivenY",
-    section: "cvae",
-    unit: NATS,
-    format: fixed(2),
-    note: () => "y the true label; = −(−ELBO)",
-  },
-  {
-    label: () => "log p(x) = log Σ_y p(y) p(x | y), ELBO bound",
-    key: "logPx",
-    section: "cvae",
-    unit: NATS,
-    format: fixed(2),
-    note: () => "uniform p(y), each label's ELBO",
-  },
-  {
-    label: () => "class-conditional sample accuracy",
-    key: "sampleAccuracy",
-    section: "cvae",
-    unit: "%",
-    format: percent,
-    note: () => "decoded samples the classifier gives their conditioning class",
-  },
-];
 
 /**
  * The last (largest-K) IW estimate: the tightest bound on the evidence, with how far it
  * rises above the ELBO of the same examples (the full test split's ELBO is another mean).
  */
-function iwRow(test: EvalMetrics["test"], n: Notation): Cell[] | null {
+function iwRow(test: TestMetrics, n: Notation): Cell[] | null {
   const best = test.iw?.filter((p) => typeof p.logLikelihood === "number").at(-1);
   if (!best) return null;
   const error = typeof best.stdError === "number" ? ` ± ${best.stdError.toFixed(2)}` : "";
@@ -142,10 +40,10 @@ function iwRow(test: EvalMetrics["test"], n: Notation): Cell[] | null {
   const examples = metric(test, "iwExamples").value;
   const rise = elbo === null ? [] : [
     `${signed(best.logLikelihood - elbo)} over the ELBO of the same ` +
-    `${examples === null ? "" : `${count(examples)} `}test examples (${elbo.toFixed(2)})`,
+    `${examples === null ? "" : `${formatCount(examples)} `}test examples (${elbo.toFixed(2)})`,
   ];
   return [
-    `${n.evidence}, IW lower bound, K = ${count(best.k)}`,
+    `${n.evidence}, IW lower bound, K = ${formatCount(best.k)}`,
     best.logLikelihood.toFixed(2) + error,
     "—",
     NATS,
@@ -155,56 +53,31 @@ function iwRow(test: EvalMetrics["test"], n: Notation): Cell[] | null {
 
 const signed = (v: number) => (v < 0 ? "−" : "+") + Math.abs(v).toFixed(2);
 
-/** Beside a saturated MI estimate: that it is biased there, and why, never "a ≤ b". */
-function miNote(test: EvalMetrics["test"]): string {
-  if (!miSaturated(test)) return "";
-  return "saturated at its ceiling log N, so biased low: q(z) is the mean of the same N " +
-    "posteriors (each z's own weighted 1/N), so the estimate cannot pass log N but by " +
-    "noise; I(x; z) may be far larger";
-}
-
-function logNNote(test: EvalMetrics["test"]): string {
-  const logN = metric(test, "logN").value, dims = metric(test, "latentDim").value;
-  if (logN === null || dims === null) return "";
-  return `N = ${count(Math.round(Math.exp(logN)))} test examples; the estimate can pass ` +
-    `it by noise (sd ${miCeilingNoise(dims, logN).toFixed(3)})`;
-}
-
+/** Every metric row of metrics.ts the model has, the IW bound after the rate, the judge last. */
 export function metricsTable({ metrics, classifier }: ReportInputs): Table {
-  const sections: Record<MetricRow["section"], MetricSection | undefined> = {
-    test: metrics.test,
-    cvae: metrics.cvae,
-  };
   const n = notation(metrics);
   const rows: Cell[][] = [];
-  for (const spec of METRIC_ROWS) {
-    const section = sections[spec.section];
+  for (const [key, spec] of metricRows()) {
+    const section = metrics[spec.section];
     if (!section) continue; // a model without that section (no cvae block for a vae)
-    const test = metric(section, spec.key);
-    const train = spec.train ? metric(metrics.train, spec.key) : null;
+    const test = metric(section, key);
+    const train = spec.train ? metric(metrics.train, key) : null;
+    const format = (v: number) => formatMetric(spec, v, metrics);
     // A caveat about a number that is not there (an ae's rate) says nothing.
     const note = test.value === null ? undefined : spec.note?.(n, metrics);
     const notes = [...new Set([note, test.reason, train?.reason].filter(Boolean))];
     rows.push([
       spec.label(n),
-      valueCell(test, spec.format),
-      train ? valueCell(train, spec.format) : "—",
+      valueCell(test, format),
+      train ? valueCell(train, format) : "—",
       spec.unit,
       notes.join("; "),
     ]);
-    if (spec.key === "rate") {
+    if (key === "rate") {
       const iw = iwRow(metrics.test, n);
       if (iw) rows.push(iw);
     }
   }
-  const units = metric(metrics.test, "activeUnits"), dims = metric(metrics.test, "latentDim");
-  rows.push([
-    "active units",
-    valueCell(units, (v) => dims.value === null ? String(v) : `${v} of ${dims.value}`),
-    "—",
-    "latent dimensions",
-    units.reason ?? "",
-  ]);
   const accuracy = classifier?.testAccuracy ?? metric(metrics.cvae, "classifierTestAccuracy").value;
   if (typeof accuracy === "number") {
     rows.push(["classifier test accuracy", percent(accuracy), "—", "%", "on real test images"]);
@@ -216,16 +89,15 @@ export function metricsTable({ metrics, classifier }: ReportInputs): Table {
   };
 }
 
-/** Label → value, from an array by class index or a record by label. */
-function byLabel(values: number[] | Record<string, number> | undefined, classes: number[]) {
-  if (Array.isArray(values)) return new Map(values.map((v, i) => [classes[i] ?? i, v]));
+/** Label → value, from a record by label (as a string key). */
+function byLabel(values: Record<string, number> | undefined) {
   return new Map(Object.entries(values ?? {}).map(([label, v]) => [Number(label), v]));
 }
 
 /** Per class: test examples, the classifier's accuracy, and evaluate's per-class numbers. */
 export function perClassTable({ card, classifier, perClass }: ReportInputs): Table | null {
   if (!classifier && !perClass) return null;
-  const accuracy = byLabel(classifier?.perClassAccuracy, card.classes);
+  const accuracy = byLabel(classifier?.perClassAccuracy);
   const evaluated = new Map((perClass ?? []).map((row) => [num(row, "label"), row]));
   const orNa = (v: number | null | undefined, format: (v: number) => string) =>
     typeof v === "number" ? format(v) : "n/a";
@@ -233,7 +105,7 @@ export function perClassTable({ card, classifier, perClass }: ReportInputs): Tab
     const row = evaluated.get(label);
     return [
       String(label),
-      count(card.counts.test[label] ?? 0),
+      formatCount(card.counts.test[label] ?? 0),
       ...(classifier ? [orNa(accuracy.get(label), percent)] : []),
       ...(perClass ? [orNa(row && num(row, "log_px_given_y"), fixed(2))] : []),
       ...(perClass ? [orNa(row && num(row, "sample_accuracy"), percent)] : []),
@@ -320,7 +192,7 @@ export function summary({ config, card, training, metrics }: ReportInputs): stri
   const { model, loss } = training;
   const classes = card.classes.length;
   const sumCounts = (counts: Record<string, number>) =>
-    count(Object.values(counts).reduce((a, b) => a + b, 0));
+    formatCount(Object.values(counts).reduce((a, b) => a + b, 0));
   return [
     `Model ${model.kind}: an MLP with hidden layers [${model.hidden.join(", ")}] ` +
     `(${model.activation}), ${model.latentDim} latent dimensions and a ${model.likelihood} ` +
@@ -328,8 +200,8 @@ export function summary({ config, card, training, metrics }: ReportInputs): stri
     `Data: ${card.source}, ${card.height} × ${card.width} images in ${classes} classes ` +
     `(${card.classes.join(", ")}); ${sumCounts(card.counts.train)} training and ` +
     `${sumCounts(card.counts.test)} test examples; binarization ${card.binarize}.`,
-    `Training: ${training.epochsRun} epochs on ${count(training.trainExamples)} examples ` +
-    `(${count(training.validationExamples)} held out for validation); the weights of epoch ` +
+    `Training: ${training.epochsRun} epochs on ${formatCount(training.trainExamples)} examples ` +
+    `(${formatCount(training.validationExamples)} held out for validation); the weights of epoch ` +
     `${training.keptEpoch} were kept (${training.selection}).`,
     `Likelihoods, ELBO terms and KL are in ${metrics.units}; a value that does not apply to ` +
     "this model is shown as n/a, with the reason.",

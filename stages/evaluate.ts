@@ -44,7 +44,7 @@ import { initBackend } from "./model/backend.ts";
 import type { Compute } from "./model/compute.ts";
 import { capabilitiesOf } from "./model/kinds.ts";
 import { disposeModel, type Model } from "./model/networks.ts";
-import type { DatasetCard } from "./prepare.ts";
+import type { DatasetCard } from "./data/prepared.ts";
 import { loadTrainedModel, type TrainingSummary } from "./training/trained_model.ts";
 
 /**

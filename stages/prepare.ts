@@ -4,7 +4,8 @@ import { UserError } from "../pipeline/errors.ts";
 import { writeNpy } from "../pipeline/npy.ts";
 import { Rng } from "../pipeline/rng.ts";
 import type { StageFn } from "../pipeline/stage.ts";
-import { classCounts, type Dataset, select, type Source, type SourceFile } from "./data/dataset.ts";
+import { classCounts, type Dataset, select, type Source } from "./data/dataset.ts";
+import type { DatasetCard } from "./data/prepared.ts";
 import { loadCsv } from "./data/csv.ts";
 import { keyedPath, readableDataPaths } from "./data/data_paths.ts";
 import { loadIdx } from "./data/idx.ts";
@@ -22,22 +23,6 @@ import { makeSynthetic } from "./data/synthetic.ts";
 export interface PrepareParams {
   seed: number;
   data: DataParams;
-}
-
-/** dataset.json: what the tensors hold and where they came from. */
-export interface DatasetCard {
-  source: DataParams["source"];
-  sourceFiles: SourceFile[];
-  height: number;
-  width: number;
-  classes: number[];
-  counts: { train: Record<string, number>; test: Record<string, number> };
-  pixelMean: number;
-  pixelStd: number;
-  binarize: DataParams["binarize"];
-  /** The threshold used, when binarize is static (dynamic sampling happens in training). */
-  threshold: number | null;
-  seed: number;
 }
 
 function loadSource(data: DataParams, rng: Rng): Promise<Source> | Source {

@@ -9,7 +9,8 @@ import { readNpy } from "../pipeline/npy.ts";
 import { Rng } from "../pipeline/rng.ts";
 import type { StageContext } from "../pipeline/stage.ts";
 import { encodeIdx } from "./data/idx.ts";
-import { type DatasetCard, prepare, type PrepareParams } from "./prepare.ts";
+import type { DatasetCard } from "./data/prepared.ts";
+import { prepare, type PrepareParams } from "./prepare.ts";
 
 const OUTPUTS = [
   "dataset.json",

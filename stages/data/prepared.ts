@@ -1,8 +1,24 @@
 import { join } from "node:path";
 import { UserError } from "../../pipeline/errors.ts";
 import { readNpy } from "../../pipeline/npy.ts";
-import type { Dataset } from "./dataset.ts";
-import type { DatasetCard } from "../prepare.ts";
+import type { DataParams } from "../../pipeline/config_schema.ts";
+import type { Dataset, SourceFile } from "./dataset.ts";
+
+/** dataset.json: what the tensors hold and where they came from. */
+export interface DatasetCard {
+  source: DataParams["source"];
+  sourceFiles: SourceFile[];
+  height: number;
+  width: number;
+  classes: number[];
+  counts: { train: Record<string, number>; test: Record<string, number> };
+  pixelMean: number;
+  pixelStd: number;
+  binarize: DataParams["binarize"];
+  /** The threshold used, when binarize is static (dynamic sampling happens in training). */
+  threshold: number | null;
+  seed: number;
+}
 
 /** The prepare stage's output, read back: both splits and the dataset card. */
 export interface PreparedData {

@@ -15,7 +15,7 @@ import { type Row, writeCsv } from "../../pipeline/table.ts";
 import type { ClassifierSummary } from "../classifier/summary.ts";
 import { makeSynthetic } from "../data/synthetic.ts";
 import { DEFINITIONS, type Metrics } from "../evaluation/metrics.ts";
-import type { DatasetCard } from "../prepare.ts";
+import type { DatasetCard } from "../data/prepared.ts";
 import type { TrainingSummary } from "../training/trained_model.ts";
 
 export interface FixtureOptions {

@@ -8,7 +8,7 @@ import type { Manifest } from "../../pipeline/store.ts";
 import type { Row } from "../../pipeline/table.ts";
 import { type ClassifierSummary, readClassifierSummary } from "../classifier/summary.ts";
 import { type Metrics, readMetrics } from "../evaluation/metrics.ts";
-import type { DatasetCard } from "../prepare.ts";
+import type { DatasetCard } from "../data/prepared.ts";
 import { orNull, present, readJson, readRows, readUpstream } from "../render/upstream.ts";
 import type { TrainingSummary } from "../training/trained_model.ts";
 

@@ -5,7 +5,7 @@
  * achieved GFLOP/s is set against, so the comparison says how much of the hardware a
  * training step uses, not only which side is faster.
  */
-import { Rng } from "../pipeline/rng.ts";
+import { Rng } from "../lib/rng.ts";
 import { type Blas, loadBlas } from "../stages/model/blas_library.ts";
 
 /** One product C [m, n] = op(A) [m, k] · B [k, n]; `transposeA` as the weight gradient xᵀ·dy. */

@@ -5,8 +5,8 @@
  * train stage's step without the data pipeline around it: what the backends differ in.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { lossSchema, modelSchema } from "../pipeline/config_schema.ts";
-import { Rng } from "../pipeline/rng.ts";
+import { lossSchema, modelSchema } from "../stages/config_schema.ts";
+import { Rng } from "../lib/rng.ts";
 import { type BackendName, initBackend } from "../stages/model/backend.ts";
 import {
   createModel,

@@ -25,7 +25,7 @@ import { silentProgress } from "../pipeline/progress.ts";
 import { planStages } from "../pipeline/plan.ts";
 import { type RunEnv, runPlan } from "../pipeline/runner.ts";
 import { ArtifactStore, readManifest } from "../pipeline/store.ts";
-import { readCsv } from "../pipeline/table.ts";
+import { readCsv } from "../lib/table.ts";
 import { readMetrics } from "../stages/evaluation/metrics.ts";
 import { STAGES } from "../stages/registry.ts";
 import type { TrainingSummary } from "../stages/training/trained_model.ts";

@@ -18,7 +18,7 @@ export const GiB = 1024 * MiB;
 /**
  * Data files (IDX, CSV, the mnist package's JSON) are at most 1 GiB: the largest set this
  * pipeline is meant for, Fashion-MNIST, is 47 MB of IDX, and 1 GiB of unsigned bytes already
- * becomes 4 GiB of float32 in memory (see pipeline/limits.ts for the memory budget).
+ * becomes 4 GiB of float32 in memory (see stages/limits.ts for the memory budget).
  */
 export const DATA_MAX_BYTES = 1 * GiB;
 

@@ -7,7 +7,7 @@ import {
   showPath,
   statRegularFile,
 } from "./bounded_read.ts";
-import { configSchema } from "./config_schema.ts";
+import { configSchema } from "../stages/registry.ts";
 import { UserError } from "./errors.ts";
 import { sha256 } from "./hash.ts";
 import { planStages } from "./plan.ts";

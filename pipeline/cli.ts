@@ -1,7 +1,5 @@
 import { join } from "node:path";
 import { COMPARE_STAGE, PUBLISHING_STAGES, STAGES } from "../stages/registry.ts";
-import { readComparisonBrief } from "../stages/compare/comparison_brief.ts";
-import { renderPlainText } from "../stages/render/plain_text.ts";
 import { auditStore } from "./audit.ts";
 import { helpRequested } from "./command_help.ts";
 import { excerpt, showPath } from "./bounded_read.ts";
@@ -220,9 +218,10 @@ async function compare(
  * to a terminal, the Markdown (parseable, pasteable) anywhere else.
  */
 async function comparisonText(dir: string): Promise<string> {
-  const brief = Deno.stdout.isTerminal() ? await readComparisonBrief(dir) : undefined;
-  if (brief) return renderPlainText(brief, terminalColumns());
-  return await Deno.readTextFile(join(dir, "comparison.md"));
+  const summary = Deno.stdout.isTerminal()
+    ? await COMPARE_STAGE.terminalSummary?.(dir, terminalColumns())
+    : undefined;
+  return summary ?? await Deno.readTextFile(join(dir, "comparison.md"));
 }
 
 /** Copy a report artifact to reports/<name>/ and say where it is (and what was kept aside). */

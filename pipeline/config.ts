@@ -11,14 +11,19 @@ import {
 } from "yaml";
 import type { z } from "zod";
 import { excerpt, formatSize, KiB, readBoundedFile, showPath } from "./bounded_read.ts";
-import { configSchema, knownLabels, type ResolvedConfig } from "./config_schema.ts";
+import {
+  configSchema,
+  type DataShape,
+  knownLabels,
+  memoryProblem,
+  type ResolvedConfig,
+} from "../stages/registry.ts";
 import { UserError } from "./errors.ts";
 import { nameProblem } from "./names.ts";
 import { configPathFix } from "./config_suggestion.ts";
 import { closestWord } from "./did_you_mean.ts";
-import { type DataShape, memoryProblem } from "./limits.ts";
 
-export type { ResolvedConfig } from "./config_schema.ts";
+export type { ResolvedConfig } from "../stages/registry.ts";
 
 /**
  * Limits on a config file, checked before its values are looked at: a config is a few lines
@@ -545,7 +550,7 @@ function expectation(issue: z.core.$ZodIssue, got: unknown): string {
       return `must be one of ${options.join(" | ")}${hint}`;
     }
     case "invalid_union":
-      return "must be one of the allowed values (see pipeline/config_schema.ts)";
+      return "must be one of the allowed values (see stages/config_schema.ts)";
     case "invalid_format":
       return `must match ${"pattern" in issue ? String(issue.pattern) : issue.format}`;
     default:

@@ -25,8 +25,7 @@
  * Tests run pipeline/cli.ts directly with their own permissions.
  */
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { blasLibraryFile } from "../stages/model/compute.ts";
-import { STAGES } from "../stages/registry.ts";
+import { blasLibraryFile, STAGES } from "../stages/registry.ts";
 import { helpRequested } from "./command_help.ts";
 import { type CommandLine, CONFIG_FILE, parseCommandLine, PROJECT_ROOT } from "./command_line.ts";
 import { loadConfigWithFiles } from "./config.ts";

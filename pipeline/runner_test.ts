@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { pathToFileURL as toFileUrl } from "node:url";
-import { configSchema, type ResolvedConfig } from "./config_schema.ts";
+import { configSchema, type ResolvedConfig } from "../stages/registry.ts";
 import { readModuleGraph } from "./fingerprint.ts";
 import { silentProgress } from "./progress.ts";
 import { planStages } from "./plan.ts";
@@ -416,7 +416,7 @@ Deno.test("a run killed with SIGKILL mid-stage leaves nothing the next run trust
   const script = join(project.root, "run_slow.ts");
   await project.edit(
     "run_slow.ts",
-    `import { configSchema } from "${toFileUrl(join(Deno.cwd(), "pipeline/config_schema.ts"))}";
+    `import { configSchema } from "${toFileUrl(join(Deno.cwd(), "stages/registry.ts"))}";
 import { readModuleGraph } from "${toFileUrl(join(Deno.cwd(), "pipeline/fingerprint.ts"))}";
 import { planStages } from "${toFileUrl(join(Deno.cwd(), "pipeline/plan.ts"))}";
 import { runPlan } from "${toFileUrl(join(Deno.cwd(), "pipeline/runner.ts"))}";

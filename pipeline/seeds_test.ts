@@ -1,4 +1,4 @@
-import { configSchema } from "./config_schema.ts";
+import { configSchema } from "../stages/registry.ts";
 import { checkDistinctNames, parseSeeds, withSeeds } from "./seeds.ts";
 import { UserError } from "./errors.ts";
 import { MAX_NAME_LENGTH } from "./names.ts";

@@ -76,6 +76,11 @@ export interface StageSpec<C extends RunConfig = RunConfig> {
    * `compare` for several): `trace` follows figures from it, publishing copies it.
    */
   publishes?: boolean;
+  /**
+   * What a terminal shows of the stage's artifact `dir` once it ran, laid out to `columns`
+   * (compare's tables); undefined where the stage has nothing of the kind.
+   */
+  terminalSummary?: (dir: string, columns: number) => Promise<string | undefined>;
   /** Import the stage only when it runs, so cached runs never load tfjs. */
   load: () => Promise<StageFn>;
   /**

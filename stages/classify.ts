@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { join } from "node:path";
-import type { ClassifierParams } from "../pipeline/config_schema.ts";
-import { Rng } from "../pipeline/rng.ts";
+import type { ClassifierParams } from "./config_schema.ts";
+import { Rng } from "../lib/rng.ts";
 import type { StageFn } from "../pipeline/stage.ts";
 import { accuracy } from "./classifier/accuracy.ts";
 import {

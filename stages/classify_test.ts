@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { join } from "node:path";
-import { configSchema } from "../pipeline/config_schema.ts";
+import { configSchema } from "./config_schema.ts";
 import { computeOf } from "./model/compute.ts";
 import { sha256 } from "../pipeline/hash.ts";
 import { recordingProgress } from "../pipeline/progress_testing.ts";

@@ -13,10 +13,10 @@
  *   figures/<id>.{vl.json,svg,png,csv}, images/prior_samples.{png,csv,provenance.json}
  */
 import { join } from "node:path";
-import type { ResolvedConfig } from "../pipeline/config_schema.ts";
-import { type NpyArray, readNpy } from "../pipeline/npy.ts";
+import type { ResolvedConfig } from "./config_schema.ts";
+import { type NpyArray, readNpy } from "../lib/npy.ts";
 import type { StageContext, StageFn } from "../pipeline/stage.ts";
-import { toCsv } from "../pipeline/table.ts";
+import { toCsv } from "../lib/table.ts";
 import { readMetrics } from "./evaluation/metrics.ts";
 import {
   comparisonNotes,

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { sha256 } from "../pipeline/hash.ts";
 import { withTempDir } from "../pipeline/stage_testing.ts";
 import { listFiles } from "../pipeline/folders.ts";
-import { readCsv } from "../pipeline/table.ts";
+import { readCsv } from "../lib/table.ts";
 import { assert_, assertEquals, assertIncludes } from "../pipeline/test_assert.ts";
 import { compare } from "./compare.ts";
 import { compareContext } from "./compare/test_fixtures.ts";

@@ -1,10 +1,10 @@
 import { join } from "node:path";
-import type { EvaluateParams } from "../pipeline/config_schema.ts";
+import type { EvaluateParams } from "./config_schema.ts";
 import { NumericError } from "../pipeline/errors.ts";
-import { writeNpy } from "../pipeline/npy.ts";
-import { Rng } from "../pipeline/rng.ts";
+import { writeNpy } from "../lib/npy.ts";
+import { Rng } from "../lib/rng.ts";
 import type { StageContext, StageFn } from "../pipeline/stage.ts";
-import { writeCsv } from "../pipeline/table.ts";
+import { writeCsv } from "../lib/table.ts";
 import { type Classifier, disposeClassifier } from "./classifier/mlp.ts";
 import { loadClassifier } from "./classifier/saved.ts";
 import { readClassifierSummary } from "./classifier/summary.ts";

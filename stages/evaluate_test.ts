@@ -1,14 +1,14 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { join } from "node:path";
-import { configSchema } from "../pipeline/config_schema.ts";
+import { configSchema } from "./config_schema.ts";
 import { computeOf } from "./model/compute.ts";
 import { capabilitiesOf, MODEL_KINDS, type ModelKind } from "./model/kinds.ts";
-import { readNpy } from "../pipeline/npy.ts";
+import { readNpy } from "../lib/npy.ts";
 import { recordingProgress } from "../pipeline/progress_testing.ts";
-import { Rng } from "../pipeline/rng.ts";
+import { Rng } from "../lib/rng.ts";
 import type { StageContext } from "../pipeline/stage.ts";
 import { testContext } from "../pipeline/stage_testing.ts";
-import { readCsv } from "../pipeline/table.ts";
+import { readCsv } from "../lib/table.ts";
 import { assert_, assertClose, assertEquals } from "../pipeline/test_assert.ts";
 import { readClassifierSummary } from "./classifier/summary.ts";
 import { evaluate, type EvaluateStageParams } from "./evaluate.ts";

@@ -1,8 +1,8 @@
 import { join } from "node:path";
-import type { DataParams } from "../pipeline/config_schema.ts";
+import type { DataParams } from "./config_schema.ts";
 import { UserError } from "../pipeline/errors.ts";
-import { writeNpy } from "../pipeline/npy.ts";
-import { Rng } from "../pipeline/rng.ts";
+import { writeNpy } from "../lib/npy.ts";
+import { Rng } from "../lib/rng.ts";
 import type { StageFn } from "../pipeline/stage.ts";
 import { classCounts, type Dataset, select, type Source } from "./data/dataset.ts";
 import type { DatasetCard } from "./data/prepared.ts";

@@ -1,4 +1,4 @@
-import type { ResolvedConfig } from "../pipeline/config_schema.ts";
+import type { ResolvedConfig } from "./config_schema.ts";
 import type { StageFn, StageSpec } from "../pipeline/stage.ts";
 import { keyedDataPaths } from "./data/data_paths.ts";
 import { sourceFiles } from "./data/source_files.ts";
@@ -78,6 +78,14 @@ export const COMPARE_STAGE: StageSpec<ResolvedConfig> = {
   params: () => {
     throw new Error("compare's params come from the configs it compares");
   },
+  terminalSummary: async (dir, columns) => {
+    const [{ readComparisonBrief }, { renderPlainText }] = await Promise.all([
+      import("./compare/comparison_brief.ts"),
+      import("./render/plain_text.ts"),
+    ]);
+    const brief = await readComparisonBrief(dir);
+    return brief && renderPlainText(brief, columns);
+  },
   load: () => import("./compare.ts").then((m) => m.compare as StageFn),
 };
 
@@ -85,3 +93,10 @@ export const COMPARE_STAGE: StageSpec<ResolvedConfig> = {
 export const PUBLISHING_STAGES: string[] = [...STAGES, COMPARE_STAGE]
   .filter((spec) => spec.publishes)
   .map((spec) => spec.name);
+
+// What the engine needs of the stages besides the table, so that pipeline/ imports nothing
+// else from stages/: the config's schema and the checks the loader runs on it, and the BLAS
+// library file the launcher grants a run.
+export { configSchema, knownLabels, type ResolvedConfig } from "./config_schema.ts";
+export { type DataShape, memoryProblem } from "./limits.ts";
+export { blasLibraryFile } from "./model/compute.ts";

@@ -5,13 +5,13 @@ import {
   lossSchema,
   type ModelParams,
   type TrainParams,
-} from "../pipeline/config_schema.ts";
+} from "./config_schema.ts";
 import { NumericError, UserError } from "../pipeline/errors.ts";
-import { trainingMemoryProblem } from "../pipeline/limits.ts";
-import { Rng } from "../pipeline/rng.ts";
+import { trainingMemoryProblem } from "./limits.ts";
+import { Rng } from "../lib/rng.ts";
 import type { Progress } from "../pipeline/progress.ts";
 import type { StageFn } from "../pipeline/stage.ts";
-import { type Row, writeCsv } from "../pipeline/table.ts";
+import { type Row, writeCsv } from "../lib/table.ts";
 import type { Dataset } from "./data/dataset.ts";
 import { readPrepared } from "./data/prepared.ts";
 import { initBackend } from "./model/backend.ts";

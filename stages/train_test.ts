@@ -1,13 +1,13 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { join } from "node:path";
-import { configSchema } from "../pipeline/config_schema.ts";
+import { configSchema } from "./config_schema.ts";
 import { computeOf } from "./model/compute.ts";
 import { NumericError } from "../pipeline/errors.ts";
 import { sha256 } from "../pipeline/hash.ts";
 import type { StageContext } from "../pipeline/stage.ts";
 import type { ResumePoint } from "../pipeline/interrupt.ts";
 import { tempDir, testContext } from "../pipeline/stage_testing.ts";
-import { readCsv } from "../pipeline/table.ts";
+import { readCsv } from "../lib/table.ts";
 import {
   assert_,
   assertEquals,

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../lib/rng.ts";
 import { dense } from "../model/dense.ts";
 import type { DenseParams } from "../model/networks.ts";
 

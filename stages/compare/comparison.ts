@@ -4,7 +4,7 @@
  * the loss balance compare on one scale. Numbers are formatted with fixed digits, as in
  * the report's tables.
  */
-import type { LossParams, ResolvedConfig } from "../../pipeline/config_schema.ts";
+import type { LossParams, ResolvedConfig } from "../config_schema.ts";
 import { formatCount } from "../../pipeline/units.ts";
 import {
   formatMetric,

@@ -3,7 +3,7 @@
  * Each returns its rows, spec and the stage its data came from (per run), or the reason it
  * cannot be drawn (no run has a posterior to plot), never an empty chart.
  */
-import type { Row } from "../../pipeline/table.ts";
+import type { Row } from "../../lib/table.ts";
 import { capabilitiesOf } from "../model/kinds.ts";
 import { metric } from "../evaluation/metrics.ts";
 import type { ChartFigure, Skipped } from "../render/chart.ts";

@@ -1,4 +1,4 @@
-import { configSchema } from "../../pipeline/config_schema.ts";
+import { configSchema } from "../config_schema.ts";
 import { assert_, assertEquals, assertIncludes } from "../../pipeline/test_assert.ts";
 import type { Metrics } from "../evaluation/metrics.ts";
 import {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { dataSchema } from "../../pipeline/config_schema.ts";
+import { dataSchema } from "../config_schema.ts";
 import { UserError } from "../../pipeline/errors.ts";
 import { tempDir, testContext } from "../../pipeline/stage_testing.ts";
 import { prepare } from "../prepare.ts";

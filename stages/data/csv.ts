@@ -1,7 +1,7 @@
 import { parse } from "csv-parse/sync";
 import { excerpt, MiB, showPath } from "../../pipeline/bounded_read.ts";
 import { UserError } from "../../pipeline/errors.ts";
-import type { DataParams } from "../../pipeline/config_schema.ts";
+import type { DataParams } from "../config_schema.ts";
 import { checkImageSize, readSourceFile, type Source } from "./dataset.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { isAbsolute, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { DataParams } from "../../pipeline/config_schema.ts";
+import type { DataParams } from "../config_schema.ts";
 
 /**
  * Data file paths as they enter the prepare key: a path inside the project is written

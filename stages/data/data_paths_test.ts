@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { configSchema } from "../../pipeline/config_schema.ts";
+import { configSchema } from "../config_schema.ts";
 import { assertEquals } from "../../pipeline/test_assert.ts";
 import { keyedDataPaths, readableDataPaths } from "./data_paths.ts";
 

@@ -1,7 +1,7 @@
 import { sha256 } from "../../pipeline/hash.ts";
 import { DATA_MAX_BYTES, formatSize, readBoundedFile } from "../../pipeline/bounded_read.ts";
 import { UserError } from "../../pipeline/errors.ts";
-import { MAX_INPUT_PIXELS, memoryBudget } from "../../pipeline/limits.ts";
+import { MAX_INPUT_PIXELS, memoryBudget } from "../limits.ts";
 
 /** Labelled grey-level images in memory: `images` is [n, height, width] in [0, 1], C order. */
 export interface Dataset {

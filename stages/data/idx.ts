@@ -1,7 +1,7 @@
 import { gunzipSync } from "node:zlib";
 import { DATA_MAX_BYTES, formatSize } from "../../pipeline/bounded_read.ts";
 import { UserError } from "../../pipeline/errors.ts";
-import type { DataParams } from "../../pipeline/config_schema.ts";
+import type { DataParams } from "../config_schema.ts";
 import { checkImageSize, type Dataset, readSourceFile, type Source } from "./dataset.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { UserError } from "../../pipeline/errors.ts";
-import { readNpy } from "../../pipeline/npy.ts";
-import type { DataParams } from "../../pipeline/config_schema.ts";
+import { readNpy } from "../../lib/npy.ts";
+import type { DataParams } from "../config_schema.ts";
 import type { Dataset, SourceFile } from "./dataset.ts";
 
 /** dataset.json: what the tensors hold and where they came from. */

@@ -1,4 +1,4 @@
-import type { DataParams } from "../../pipeline/config_schema.ts";
+import type { DataParams } from "../config_schema.ts";
 import { mnistFiles } from "./mnist.ts";
 
 /** A file a data source reads, with the config key that names it (for error messages). */

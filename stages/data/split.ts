@@ -1,4 +1,4 @@
-import type { Rng } from "../../pipeline/rng.ts";
+import type { Rng } from "../../lib/rng.ts";
 
 /**
  * How many of `k` picks each class gets so that the sample keeps the class proportions:

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../lib/rng.ts";
 import { filterClasses, quotas, stratifiedSplit, stratifiedSubset } from "./split.ts";
 
 /** 1000 labels with unequal classes: 0 → 500, 1 → 300, 2 → 150, 7 → 50, interleaved. */

@@ -1,5 +1,5 @@
-import type { DataParams } from "../../pipeline/config_schema.ts";
-import type { Rng } from "../../pipeline/rng.ts";
+import type { DataParams } from "../config_schema.ts";
+import type { Rng } from "../../lib/rng.ts";
 import type { Source } from "./dataset.ts";
 
 /**

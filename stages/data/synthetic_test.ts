@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../lib/rng.ts";
 import type { Dataset } from "./dataset.ts";
 import { makeSynthetic, SHAPES } from "./synthetic.ts";
 

@@ -1,5 +1,5 @@
-import type { Rng } from "../../pipeline/rng.ts";
-import type { Row } from "../../pipeline/table.ts";
+import type { Rng } from "../../lib/rng.ts";
+import type { Row } from "../../lib/table.ts";
 import { accuracy } from "../classifier/accuracy.ts";
 import { type Classifier, predict } from "../classifier/mlp.ts";
 import type { Model } from "../model/networks.ts";

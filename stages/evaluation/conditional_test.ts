@@ -1,4 +1,4 @@
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../lib/rng.ts";
 import { assertClose, assertEquals } from "../../pipeline/test_assert.ts";
 import type { Model } from "../model/networks.ts";
 import { classDistanceRows, classLatents, classMeanRows, logPxFromLabels } from "./conditional.ts";

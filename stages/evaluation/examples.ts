@@ -1,4 +1,4 @@
-import type { Rng } from "../../pipeline/rng.ts";
+import type { Rng } from "../../lib/rng.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { binarizeInPlace, classIndices } from "../training/batches.ts";
 

@@ -1,4 +1,4 @@
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../lib/rng.ts";
 import { assert_, assertEquals } from "../../pipeline/test_assert.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { examplesOf, isBinary, relabelled, subset } from "./examples.ts";

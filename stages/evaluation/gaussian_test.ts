@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../lib/rng.ts";
 import { assert_, assertClose, assertEquals } from "../../pipeline/test_assert.ts";
 import { initBackend } from "../model/backend.ts";
 import { klPerDim } from "../model/losses.ts";

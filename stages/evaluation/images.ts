@@ -1,4 +1,4 @@
-import type { Rng } from "../../pipeline/rng.ts";
+import type { Rng } from "../../lib/rng.ts";
 import { stratifiedSample } from "../data/split.ts";
 import { capabilitiesOf, type KindCapabilities } from "../model/kinds.ts";
 import type { Model } from "../model/networks.ts";

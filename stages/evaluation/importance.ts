@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type Progress, silentProgress } from "../../pipeline/progress.ts";
-import type { Rng } from "../../pipeline/rng.ts";
+import type { Rng } from "../../lib/rng.ts";
 import {
   decode,
   type Model,

@@ -1,4 +1,4 @@
-import type { Row } from "../../pipeline/table.ts";
+import type { Row } from "../../lib/table.ts";
 import type { Pass } from "./posterior_pass.ts";
 import { column, mean, variance } from "./stats.ts";
 

@@ -6,7 +6,7 @@
  * its computation and evaluate.ts write it; the tables follow from its row.
  */
 import { join } from "node:path";
-import type { LossParams, ModelParams } from "../../pipeline/config_schema.ts";
+import type { LossParams, ModelParams } from "../config_schema.ts";
 import { formatCount } from "../../pipeline/units.ts";
 import type { Notation } from "../render/notation.ts";
 import type { ElboTerms } from "./elbo.ts";

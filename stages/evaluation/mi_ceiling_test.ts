@@ -1,4 +1,4 @@
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../lib/rng.ts";
 import { assert_, assertClose, assertEquals } from "../../pipeline/test_assert.ts";
 import { atMiCeiling, miAgainstCeiling, miCeilingNoise } from "./mi_ceiling.ts";
 import { mutualInformation } from "./mutual_information.ts";

@@ -1,4 +1,4 @@
-import type { Rng } from "../../pipeline/rng.ts";
+import type { Rng } from "../../lib/rng.ts";
 import { stratifiedSubset } from "../data/split.ts";
 import type { Pass } from "./posterior_pass.ts";
 import { logNormalAt } from "./gaussian.ts";

@@ -1,4 +1,4 @@
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../lib/rng.ts";
 import { assert_, assertClose } from "../../pipeline/test_assert.ts";
 import { readPrepared } from "../data/prepared.ts";
 import { initBackend } from "../model/backend.ts";

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { bernoulliReconRows, canFuseBernoulliNll } from "../model/fused_bernoulli.ts";
-import type { Rng } from "../../pipeline/rng.ts";
+import type { Rng } from "../../lib/rng.ts";
 import { klPerDim } from "../model/losses.ts";
 import {
   decode,

@@ -3,7 +3,7 @@
  * once, and tiny models trained by the train stage itself (a few epochs, seconds), made once
  * per process and shared by every test module that asks.
  */
-import { configSchema } from "../../pipeline/config_schema.ts";
+import { configSchema } from "../config_schema.ts";
 import { testContext } from "../../pipeline/stage_testing.ts";
 import { classify, type ClassifyStageParams } from "../classify.ts";
 import { prepare } from "../prepare.ts";

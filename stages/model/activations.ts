@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import type { ModelParams } from "../../pipeline/config_schema.ts";
+import type { ModelParams } from "../config_schema.ts";
 
 /**
  * tanh as 2σ(2x) − 1, with the gradient (1 − y²)·dy. Why: the wasm backend computes tanh with

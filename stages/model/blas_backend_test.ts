@@ -3,8 +3,8 @@
  * BLAS's, its fused kernels SIMD), byte-identical from run to run, and no tensor left behind.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { type LossParams, lossSchema, modelSchema } from "../../pipeline/config_schema.ts";
-import { Rng } from "../../pipeline/rng.ts";
+import { type LossParams, lossSchema, modelSchema } from "../config_schema.ts";
+import { Rng } from "../../lib/rng.ts";
 import { assertClose, assertEquals } from "../../pipeline/test_assert.ts";
 import { reconTerms } from "../evaluation/posterior_pass.ts";
 import { Adam } from "../training/adam.ts";

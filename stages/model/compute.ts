@@ -7,7 +7,7 @@
  *
  * No tfjs here: the stage table keys stages with this without loading tfjs.
  */
-import type { ResolvedConfig } from "../../pipeline/config_schema.ts";
+import type { ResolvedConfig } from "../config_schema.ts";
 import { UserError } from "../../pipeline/errors.ts";
 import { type BlasIdentity, loadBlas, locateBlas } from "./blas_library.ts";
 

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import type { ModelParams } from "../../pipeline/config_schema.ts";
+import type { ModelParams } from "../config_schema.ts";
 import { ACTIVATIONS } from "./activations.ts";
 import { canFuseDense, denseKernel } from "./fused_dense.ts";
 

@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import type { LossParams } from "../../pipeline/config_schema.ts";
+import type { LossParams } from "../config_schema.ts";
 import { defineBlasKernel, heapView, newOutput } from "./blas_backend.ts";
 import { hasKernel } from "./fused_support.ts";
 import { PENALTY_PART_NAMES, type RegTermName } from "./loss_parts.ts";

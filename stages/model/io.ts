@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { join } from "node:path";
-import type { ModelParams } from "../../pipeline/config_schema.ts";
+import type { ModelParams } from "../config_schema.ts";
 import { capabilitiesOf } from "./kinds.ts";
 import { buildModel, type DenseParams, type Model, namedWeights } from "./networks.ts";
 

@@ -2,8 +2,8 @@ import { withTempDir } from "../../pipeline/stage_testing.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { join } from "node:path";
-import { type ModelParams, modelSchema } from "../../pipeline/config_schema.ts";
-import { Rng } from "../../pipeline/rng.ts";
+import { type ModelParams, modelSchema } from "../config_schema.ts";
+import { Rng } from "../../lib/rng.ts";
 import {
   assertClose,
   assertEquals,

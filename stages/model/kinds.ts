@@ -4,7 +4,7 @@
  * record here, and (only when its structure is new) a case in networks.ts buildModel.
  * The record's keys are the schema's enum, so the compiler asks for a record per kind.
  */
-import type { ModelParams } from "../../pipeline/config_schema.ts";
+import type { ModelParams } from "../config_schema.ts";
 
 /** The kinds the config schema accepts (`model.kind`). */
 export type ModelKind = ModelParams["kind"];

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { modelSchema } from "../../pipeline/config_schema.ts";
+import { modelSchema } from "../config_schema.ts";
 import { assertEquals, assertThrows } from "../../pipeline/test_assert.ts";
 import { initBackend } from "./backend.ts";
 import { capabilitiesOf, MODEL_KINDS } from "./kinds.ts";

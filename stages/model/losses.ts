@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import type { LossParams } from "../../pipeline/config_schema.ts";
+import type { LossParams } from "../config_schema.ts";
 import { bernoulliNllRows, canFuseBernoulliNll } from "./fused_bernoulli.ts";
 import { canFuseGaussian, PENALTY_OUTPUTS, penaltyKernel } from "./fused_gaussian.ts";
 import type { RegTermName } from "./loss_parts.ts";

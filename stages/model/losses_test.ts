@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { type LossParams, lossSchema } from "../../pipeline/config_schema.ts";
+import { type LossParams, lossSchema } from "../config_schema.ts";
 import { assert_, assertClose, assertEquals, assertThrows } from "../../pipeline/test_assert.ts";
 import { initBackend } from "./backend.ts";
 import {

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import type { LossParams, ModelParams } from "../../pipeline/config_schema.ts";
-import { Rng } from "../../pipeline/rng.ts";
+import type { LossParams, ModelParams } from "../config_schema.ts";
+import { Rng } from "../../lib/rng.ts";
 import { dense, denseActivated } from "./dense.ts";
 import { bernoulliNllRows, canFuseBernoulliNll } from "./fused_bernoulli.ts";
 import { canFuseGaussian, reparameterizeKernel } from "./fused_gaussian.ts";

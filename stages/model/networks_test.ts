@@ -1,11 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import {
-  type LossParams,
-  lossSchema,
-  type ModelParams,
-  modelSchema,
-} from "../../pipeline/config_schema.ts";
-import { Rng } from "../../pipeline/rng.ts";
+import { type LossParams, lossSchema, type ModelParams, modelSchema } from "../config_schema.ts";
+import { Rng } from "../../lib/rng.ts";
 import {
   assert_,
   assertClose,

@@ -4,7 +4,7 @@
  * document. A figure that cannot be drawn is Skipped, with the reason, never drawn empty.
  */
 import { join } from "node:path";
-import type { Row } from "../../pipeline/table.ts";
+import type { Row } from "../../lib/table.ts";
 import type { FigureEntry } from "./document.ts";
 import { type ChartSpec, renderFigure } from "./figure.ts";
 

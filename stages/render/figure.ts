@@ -10,7 +10,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
-import { type Row, toCsv } from "../../pipeline/table.ts";
+import { type Row, toCsv } from "../../lib/table.ts";
 import * as vega from "vega";
 import { compile, type TopLevelSpec, version as vegaLiteVersion } from "vega-lite";
 
@@ -27,7 +27,7 @@ type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 /** A Vega-Lite spec with its data left out; vega-lite's own types require `data`. */
 export type ChartSpec = OmitEach<TopLevelSpec, "data">;
 
-export type { Row } from "../../pipeline/table.ts";
+export type { Row } from "../../lib/table.ts";
 
 export interface FigureInput {
   /** File stem: letters, digits, `_` and `-`. */

@@ -1,4 +1,4 @@
-import { toCsv } from "../../pipeline/table.ts";
+import { toCsv } from "../../lib/table.ts";
 import { parse } from "csv-parse/sync";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";

@@ -5,8 +5,8 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { NpyArray } from "../../pipeline/npy.ts";
-import { type Row, toCsv } from "../../pipeline/table.ts";
+import type { NpyArray } from "../../lib/npy.ts";
+import { type Row, toCsv } from "../../lib/table.ts";
 import type { FigureEntry } from "./document.ts";
 import { type Provenance, svgToPng } from "./figure.ts";
 import { type Axis, gridFigureSvg } from "./grid_svg.ts";

@@ -7,11 +7,11 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { configSchema, type ResolvedConfig } from "../../pipeline/config_schema.ts";
-import { writeNpy } from "../../pipeline/npy.ts";
-import { Rng } from "../../pipeline/rng.ts";
+import { configSchema, type ResolvedConfig } from "../config_schema.ts";
+import { writeNpy } from "../../lib/npy.ts";
+import { Rng } from "../../lib/rng.ts";
 import type { Manifest } from "../../pipeline/store.ts";
-import { type Row, writeCsv } from "../../pipeline/table.ts";
+import { type Row, writeCsv } from "../../lib/table.ts";
 import type { ClassifierSummary } from "../classifier/summary.ts";
 import { makeSynthetic } from "../data/synthetic.ts";
 import { DEFINITIONS, type Metrics } from "../evaluation/metrics.ts";

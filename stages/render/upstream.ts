@@ -5,7 +5,7 @@
  */
 import { basename, dirname, join } from "node:path";
 import { UserError } from "../../pipeline/errors.ts";
-import { readCsv, type Row } from "../../pipeline/table.ts";
+import { readCsv, type Row } from "../../lib/table.ts";
 
 /** A file-not-found becomes null: the file is one that only some models write. */
 export async function orNull<T>(read: Promise<T>): Promise<T | null> {

@@ -3,7 +3,7 @@
  * and the stages its data came from. A figure whose data does not exist for this model
  * (the IW curve of an `ae`) is returned as skipped, with the reason, never drawn empty.
  */
-import type { Row } from "../../pipeline/table.ts";
+import type { Row } from "../../lib/table.ts";
 import { capabilitiesOf } from "../model/kinds.ts";
 import { PENALTY_PARTS } from "../model/loss_parts.ts";
 import { metric } from "../evaluation/metrics.ts";

@@ -4,7 +4,7 @@
  * render/grid_image.ts writes each as a PNG with its tile CSV and provenance sidecar.
  */
 import { UserError } from "../../pipeline/errors.ts";
-import type { NpyArray } from "../../pipeline/npy.ts";
+import type { NpyArray } from "../../lib/npy.ts";
 import type { FigureEntry } from "../render/document.ts";
 import type { Provenance } from "../render/figure.ts";
 import { type GridLayout, tiles, writeGrid } from "../render/grid_image.ts";

@@ -3,9 +3,9 @@
  * file that names it and the stage to re-run. Only these functions touch the input dirs.
  */
 import { join } from "node:path";
-import { type NpyArray, readNpy } from "../../pipeline/npy.ts";
+import { type NpyArray, readNpy } from "../../lib/npy.ts";
 import type { Manifest } from "../../pipeline/store.ts";
-import type { Row } from "../../pipeline/table.ts";
+import type { Row } from "../../lib/table.ts";
 import { type ClassifierSummary, readClassifierSummary } from "../classifier/summary.ts";
 import { type Metrics, readMetrics } from "../evaluation/metrics.ts";
 import type { DatasetCard } from "../data/prepared.ts";

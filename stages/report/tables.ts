@@ -3,7 +3,7 @@
  * per class and per latent dimension, and the runtime each stage ran on. Numbers are
  * formatted here, with fixed digits, so the text is the same on every machine and locale.
  */
-import type { Row } from "../../pipeline/table.ts";
+import type { Row } from "../../lib/table.ts";
 import { formatCount } from "../../pipeline/units.ts";
 import {
   formatMetric,

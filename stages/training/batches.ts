@@ -1,4 +1,4 @@
-import type { Rng } from "../../pipeline/rng.ts";
+import type { Rng } from "../../lib/rng.ts";
 import type { Dataset } from "../data/dataset.ts";
 
 /** One minibatch as plain arrays: pixels [size, inputDim] and class indices [size]. */

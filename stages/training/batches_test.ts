@@ -1,4 +1,4 @@
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../lib/rng.ts";
 import { assert_, assertEquals, assertThrows } from "../../pipeline/test_assert.ts";
 import { binarizeInPlace, classIndices, epochBatches } from "./batches.ts";
 

@@ -27,7 +27,7 @@ import { describeDiskError } from "../../pipeline/disk_errors.ts";
 import { UserError } from "../../pipeline/errors.ts";
 import { sha256 } from "../../pipeline/hash.ts";
 import type { FileRecord } from "../../pipeline/recorded_files.ts";
-import type { Row } from "../../pipeline/table.ts";
+import type { Row } from "../../lib/table.ts";
 import type { Adam } from "./adam.ts";
 import {
   checkCheckpoint,

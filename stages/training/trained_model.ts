@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { join } from "node:path";
-import type { LossParams, ModelParams } from "../../pipeline/config_schema.ts";
+import type { LossParams, ModelParams } from "../config_schema.ts";
 import { loadCheckpoint } from "../model/io.ts";
 import { buildModel, disposeModel, type Model } from "../model/networks.ts";
 

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { readCsv, toCsv, writeCsv } from "./table.ts";
-import { assertEquals } from "./test_assert.ts";
-import { tempDir } from "./stage_testing.ts";
+import { assertEquals } from "../pipeline/test_assert.ts";
+import { tempDir } from "../pipeline/stage_testing.ts";
 
 Deno.test("CSV rows round-trip with numbers at full precision and quoted text", async () => {
   const rows = [

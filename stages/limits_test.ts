@@ -1,9 +1,9 @@
-import { initBackend } from "../stages/model/backend.ts";
-import { createModel, disposeModel, namedWeights } from "../stages/model/networks.ts";
-import { GiB } from "./bounded_read.ts";
+import { initBackend } from "./model/backend.ts";
+import { createModel, disposeModel, namedWeights } from "./model/networks.ts";
+import { GiB } from "../pipeline/bounded_read.ts";
 import { configSchema, modelSchema } from "./config_schema.ts";
 import { estimateMemory, memoryProblem, modelParameters } from "./limits.ts";
-import { assert_, assertEquals, assertIncludes } from "./test_assert.ts";
+import { assert_, assertEquals, assertIncludes } from "../pipeline/test_assert.ts";
 
 Deno.test("modelParameters counts what createModel builds, for every kind", async () => {
   await initBackend("cpu");

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MAX_NAME_LENGTH, SAFE_NAME } from "./names.ts";
+import { MAX_NAME_LENGTH, SAFE_NAME } from "../pipeline/names.ts";
 
 /**
  * Every setting the pipeline knows, with its typed default. This file is the one
@@ -7,7 +7,7 @@ import { MAX_NAME_LENGTH, SAFE_NAME } from "./names.ts";
  *
  * Every number has a range that reflects what can run on these machines (2 cores, a few
  * GiB), so a typo like `latentDim: 1e9` is a one-line error, not an allocation failure an
- * hour later. The ranges are per key; pipeline/limits.ts then checks the memory the whole
+ * hour later. The ranges are per key; stages/limits.ts then checks the memory the whole
  * combination needs. Non-finite values (.nan, .inf, 1e400) are never numbers here.
  */
 

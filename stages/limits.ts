@@ -1,5 +1,5 @@
-import { formatSize, GiB } from "./bounded_read.ts";
-import { capabilitiesOf } from "../stages/model/kinds.ts";
+import { formatSize, GiB } from "../pipeline/bounded_read.ts";
+import { capabilitiesOf } from "./model/kinds.ts";
 import type { ResolvedConfig } from "./config_schema.ts";
 
 /**

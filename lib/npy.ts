@@ -1,4 +1,4 @@
-import { UserError } from "./errors.ts";
+import { UserError } from "../pipeline/errors.ts";
 
 /**
  * NumPy `.npy` files (format version 1.0), so every tensor the pipeline stores can be

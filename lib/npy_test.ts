@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { decodeNpy, encodeNpy, readNpy, writeNpy } from "./npy.ts";
-import { UserError } from "./errors.ts";
-import { tempDir } from "./stage_testing.ts";
+import { UserError } from "../pipeline/errors.ts";
+import { tempDir } from "../pipeline/stage_testing.ts";
 
 const latin1 = (bytes: Uint8Array) => String.fromCharCode(...bytes);
 

@@ -1,9 +1,8 @@
-import { UserError } from "../pipeline/errors.ts";
-
 /**
  * NumPy `.npy` files (format version 1.0), so every tensor the pipeline stores can be
  * opened with `numpy.load`. Spec: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
  */
+import { UserError } from "../pipeline/errors.ts";
 
 export type NpyDtype = "<f4" | "|u1" | "<i4";
 export type NpyData = Float32Array | Uint8Array | Int32Array;

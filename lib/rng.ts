@@ -1,5 +1,3 @@
-import { createHash } from "node:crypto";
-
 /**
  * The one source of randomness in the pipeline (never Math.random): xoshiro128**
  * (Blackman & Vigna, https://prng.di.unimi.it/), seeded through sha256.
@@ -8,6 +6,9 @@ import { createHash } from "node:crypto";
  * so `rng.fork("split")` gives the same numbers no matter how many draws the parent has
  * made, and adding a draw in one stage never shifts the numbers of another.
  */
+import { createHash } from "node:crypto";
+
+/** A seeded stream of random numbers, and the independent streams forked from it by label. */
 export class Rng {
   #state: Uint32Array;
   #id: Uint8Array;

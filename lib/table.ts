@@ -1,3 +1,7 @@
+/**
+ * CSV tables: rows written with a header in a stable column order, so the same rows give the
+ * same bytes, and read back with numbers as numbers.
+ */
 import { stringify } from "csv-stringify/sync";
 import { parse } from "csv-parse/sync";
 

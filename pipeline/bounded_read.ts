@@ -1,7 +1,3 @@
-import { createHash } from "node:crypto";
-import { relative } from "node:path";
-import { UserError } from "./errors.ts";
-
 /**
  * Reading a file a user named (a config, a data file) without trusting it: the path must name
  * a regular file (checked by stat before opening, so /dev/zero, a FIFO or a socket is never
@@ -10,6 +6,9 @@ import { UserError } from "./errors.ts";
  * instead of filling memory. Every failure is a one-line UserError that names the file, the
  * YAML path that points at it and the fix, and never quotes the file's contents.
  */
+import { createHash } from "node:crypto";
+import { relative } from "node:path";
+import { UserError } from "./errors.ts";
 
 export const KiB = 1024;
 export const MiB = 1024 * KiB;

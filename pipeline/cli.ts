@@ -1,3 +1,7 @@
+/**
+ * The pipeline's commands, as launch.ts runs them with exactly the permissions each needs:
+ * the one place that owns the terminal and the exit code.
+ */
 import { join } from "node:path";
 import { COMPARE_STAGE, PUBLISHING_STAGES, STAGES } from "../stages/registry.ts";
 import { auditStore } from "./audit.ts";

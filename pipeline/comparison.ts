@@ -1,3 +1,7 @@
+/**
+ * The engine's side of `deno task compare`: several configs' cached runs rendered as one
+ * comparison, an artifact of the compare stage keyed like any other.
+ */
 import { planStage, planStages } from "./plan.ts";
 import { requireCached, type RunEnv, runStage } from "./runner.ts";
 import { checkDistinctNames, type ConfigRun } from "./seeds.ts";

@@ -1,3 +1,8 @@
+/**
+ * Loading a config: a YAML file and its `extends:` chain, read under CONFIG_LIMITS, overlaid
+ * on the typed defaults and validated, every failure one line that points at the file and
+ * line.
+ */
 import { basename, dirname, extname, resolve } from "node:path";
 import {
   type Document,

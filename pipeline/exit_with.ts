@@ -1,3 +1,7 @@
+/**
+ * How a command's process ends: with its exit code, a UserError as one line, a closed stdout
+ * as 141, and anything else as a bug with its stack trace.
+ */
 import { UserError } from "./errors.ts";
 
 /**

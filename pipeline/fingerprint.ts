@@ -1,12 +1,13 @@
-import { relative } from "node:path";
-import { fileURLToPath } from "node:url";
-import { hashValue, sha256 } from "./hash.ts";
-
 /**
  * The code a stage runs: the sha256 of every project file it imports (transitively) and
  * the exact npm packages it reaches. Editing a helper only the report imports leaves the
  * training fingerprint unchanged; bumping tfjs changes every stage that loads it.
  */
+import { relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { hashValue, sha256 } from "./hash.ts";
+
+/** The code a stage runs: its project files' sha256 and its npm packages. */
 export interface CodeFingerprint {
   /** Project-relative path → sha256 of the file's bytes. */
   files: Record<string, string>;

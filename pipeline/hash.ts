@@ -1,3 +1,7 @@
+/**
+ * Hashing: canonical JSON and sha256 of values and of files, from which keys and file records
+ * are made.
+ */
 import { createHash } from "node:crypto";
 import { readRegularFile } from "./folders.ts";
 

@@ -1,3 +1,7 @@
+/**
+ * A progress hook that records every call, so a test can check what a stage reports of its
+ * loops.
+ */
 import type { Progress, ProgressOptions, StartProgress } from "./progress.ts";
 
 /** One progress indicator a stage started, as a test sees it. */

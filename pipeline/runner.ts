@@ -1,3 +1,8 @@
+/**
+ * Running a plan: each stage reused when the store holds its key intact, else run into a
+ * fresh temp dir and published atomically; a failed stage, or one whose inputs changed under
+ * it, publishes nothing.
+ */
 import { describeDiskError, withDiskErrors } from "./disk_errors.ts";
 import { UserError } from "./errors.ts";
 import { showPath } from "./bounded_read.ts";

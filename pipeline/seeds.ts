@@ -1,3 +1,7 @@
+/**
+ * Runs of configs under `--seeds`: each config once per seed, named for it, the seeds parsed
+ * from the command line, and the check that one invocation's run names differ.
+ */
 import { excerpt, showPath } from "./bounded_read.ts";
 import type { RunConfig } from "./stage.ts";
 import { UserError } from "./errors.ts";

@@ -1,3 +1,7 @@
+/**
+ * What a stage is to the engine: the function it runs (StageFn), what it is handed
+ * (StageContext), and the registry's row that keys and loads it (StageSpec).
+ */
 import type { ResumePoint } from "./interrupt.ts";
 import type { StartProgress } from "./progress.ts";
 

@@ -1,3 +1,7 @@
+/**
+ * Helpers for tests of stages: a StageContext built by hand, and temp folders that are
+ * removed when the test or the test module ends.
+ */
 import { silentProgress } from "./progress.ts";
 import type { StageContext } from "./stage.ts";
 

@@ -1,3 +1,7 @@
+/**
+ * Why a stage is not in the store, in a few words: never run, corrupt, or which params,
+ * inputs, code, runtime or data files changed since the config's previous run.
+ */
 import { canonicalJson } from "./hash.ts";
 import type { PlannedStage } from "./plan.ts";
 import type { ArtifactStore, Manifest } from "./store.ts";

@@ -1,3 +1,8 @@
+/**
+ * The artifact store: `artifacts/<stage>/<key>/`, one folder per stage run, with the
+ * manifest.json that says what made it and what it holds; a lookup is a hit only when every
+ * file still matches it.
+ */
 import { join } from "node:path";
 import {
   FileTooLargeError,

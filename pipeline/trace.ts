@@ -1,3 +1,7 @@
+/**
+ * `deno task trace`: a figure's lineage, from its report down to prepare, each stage's entry
+ * checked against the store.
+ */
 import { basename, dirname, join, relative } from "node:path";
 import { excerpt, showPath } from "./bounded_read.ts";
 import { UserError } from "./errors.ts";

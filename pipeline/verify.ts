@@ -1,3 +1,7 @@
+/**
+ * Verifying by re-running: stages executed again into scratch space and their files compared,
+ * byte for byte, with the cached artifacts, which are never written.
+ */
 import type { PlannedStage } from "./plan.ts";
 import type { RunConfig } from "./stage.ts";
 import { execute, type RunEnv } from "./runner.ts";

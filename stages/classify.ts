@@ -1,3 +1,8 @@
+/**
+ * The classify stage: a small MLP trained on the real train split, so that evaluate can
+ * ask whether a CVAE's class-y samples look like class y to an independent judge. Its own
+ * test accuracy says how far its labels can be trusted (samples can score above it).
+ */
 import * as tf from "@tensorflow/tfjs-core";
 import { join } from "node:path";
 import type { ClassifierParams } from "./config_schema.ts";
@@ -22,11 +27,6 @@ import { oneHot } from "./model/networks.ts";
 import { Adam } from "./training/adam.ts";
 import { classIndices, epochBatches } from "./training/batches.ts";
 
-/**
- * The classify stage: a small MLP trained on the real train split, so that evaluate can
- * ask whether a CVAE's class-y samples look like class y to an independent judge. Its own
- * test accuracy says how far its labels can be trusted (samples can score above it).
- */
 export interface ClassifyStageParams {
   seed: number;
   /** The backend and, for blas, the library: results depend on them. */

@@ -1,6 +1,3 @@
-import { z } from "zod";
-import { MAX_NAME_LENGTH, SAFE_NAME } from "../pipeline/names.ts";
-
 /**
  * Every setting the pipeline knows, with its typed default. This file is the one
  * place defaults live: YAML only overrides them, and an unknown key is an error.
@@ -10,6 +7,8 @@ import { MAX_NAME_LENGTH, SAFE_NAME } from "../pipeline/names.ts";
  * hour later. The ranges are per key; stages/limits.ts then checks the memory the whole
  * combination needs. Non-finite values (.nan, .inf, 1e400) are never numbers here.
  */
+import { z } from "zod";
+import { MAX_NAME_LENGTH, SAFE_NAME } from "../pipeline/names.ts";
 
 const positiveInt = z.int().positive();
 const fraction = z.number().gt(0).lt(1);

@@ -1,3 +1,10 @@
+/**
+ * The evaluate stage: the numbers a VAE paper reports, on the held-out test split (and the
+ * train split where the gap matters), per example, in nats, each from the likelihood that
+ * metrics.json names. Every model is scored by its true ELBO (β = 1, closed-form KL against
+ * its own prior) whatever objective it was trained with, so ablations share one scale.
+ * Every random draw forks from the seed under "evaluate", one labelled stream per use.
+ */
 import { join } from "node:path";
 import type { EvaluateParams } from "./config_schema.ts";
 import { NumericError } from "../pipeline/errors.ts";
@@ -47,13 +54,6 @@ import { disposeModel, type Model } from "./model/networks.ts";
 import type { DatasetCard } from "./data/prepared.ts";
 import { loadTrainedModel, type TrainingSummary } from "./training/trained_model.ts";
 
-/**
- * The evaluate stage: the numbers a VAE paper reports, on the held-out test split (and the
- * train split where the gap matters), per example, in nats, each from the likelihood that
- * metrics.json names. Every model is scored by its true ELBO (β = 1, closed-form KL against
- * its own prior) whatever objective it was trained with, so ablations share one scale.
- * Every random draw forks from the seed under "evaluate", one labelled stream per use.
- */
 export interface EvaluateStageParams {
   seed: number;
   /** The backend and, for blas, the library: results depend on them. */

@@ -1,7 +1,3 @@
-import { formatSize, GiB } from "../pipeline/bounded_read.ts";
-import { capabilitiesOf } from "./model/kinds.ts";
-import type { ResolvedConfig } from "./config_schema.ts";
-
 /**
  * What a config may ask of this machine, checked right after validation so a run that cannot
  * fit stops with one line instead of `Array buffer allocation failed` minutes later. The
@@ -9,6 +5,9 @@ import type { ResolvedConfig } from "./config_schema.ts";
  * gradients and Adam's two moments, the activations of the biggest batch a stage pushes
  * through the nets (kept for the backward pass), and the big host arrays evaluation keeps.
  */
+import { formatSize, GiB } from "../pipeline/bounded_read.ts";
+import { capabilitiesOf } from "./model/kinds.ts";
+import type { ResolvedConfig } from "./config_schema.ts";
 
 /** The largest image a data source may hold, in pixels (256×256): the MLPs here are dense. */
 export const MAX_INPUT_PIXELS = 256 * 256;

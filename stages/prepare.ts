@@ -1,3 +1,9 @@
+/**
+ * The data stage: read a source, filter classes, split train/test (stratified, seeded),
+ * subset, binarize, and write float32 images in [0, 1] and uint8 labels as .npy files with a
+ * dataset card. Everything is validated before the first byte is written, so a bad input
+ * leaves `outDir` empty.
+ */
 import { join } from "node:path";
 import type { DataParams } from "./config_schema.ts";
 import { UserError } from "../pipeline/errors.ts";
@@ -12,13 +18,6 @@ import { loadIdx } from "./data/idx.ts";
 import { loadMnist } from "./data/mnist.ts";
 import { filterClasses, stratifiedSplit, stratifiedSubset } from "./data/split.ts";
 import { makeSynthetic } from "./data/synthetic.ts";
-
-/**
- * The data stage: read a source, filter classes, split train/test (stratified, seeded),
- * subset, binarize, and write float32 images in [0, 1] and uint8 labels as .npy files with a
- * dataset card. Everything is validated before the first byte is written, so a bad input
- * leaves `outDir` empty.
- */
 
 export interface PrepareParams {
   seed: number;

@@ -1,3 +1,8 @@
+/**
+ * The registry: the pipeline's stages, the compare stage, and what else the engine needs of
+ * stages/ (the config schema, its checks, the BLAS library file), so pipeline/ imports
+ * nothing else from stages/.
+ */
 import type { ResolvedConfig } from "./config_schema.ts";
 import type { StageFn, StageSpec } from "../pipeline/stage.ts";
 import { keyedDataPaths } from "./data/data_paths.ts";

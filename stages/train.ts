@@ -1,3 +1,9 @@
+/**
+ * The training stage: fit a model from the config to the prepared train split with Adam,
+ * checkpointing after every epoch so an interrupted run resumes to the same final weights.
+ * Every random draw (initial weights, shuffling, ε, dynamic binarization, the validation
+ * split) comes from the seed, epoch by epoch, so a resumed epoch draws what it would have.
+ */
 import * as tf from "@tensorflow/tfjs-core";
 import { join } from "node:path";
 import {
@@ -35,12 +41,6 @@ import { savedEpochSync } from "./training/checkpoint_manifest.ts";
 import { saveCheckpoint, saveLayers } from "./model/io.ts";
 import type { TrainingSummary } from "./training/trained_model.ts";
 
-/**
- * The training stage: fit a model from the config to the prepared train split with Adam,
- * checkpointing after every epoch so an interrupted run resumes to the same final weights.
- * Every random draw (initial weights, shuffling, ε, dynamic binarization, the validation
- * split) comes from the seed, epoch by epoch, so a resumed epoch draws what it would have.
- */
 export interface TrainStageParams {
   seed: number;
   /** The backend and, for blas, the library: results depend on them. */

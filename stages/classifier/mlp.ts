@@ -1,13 +1,14 @@
-import * as tf from "@tensorflow/tfjs-core";
-import { Rng } from "../../lib/rng.ts";
-import { dense } from "../model/dense.ts";
-import type { DenseParams } from "../model/networks.ts";
-
 /**
  * A small MLP that labels images: x [batch, inputDim] → relu hidden layers → class logits.
  * It judges the VAE's class-conditional samples, so it is kept apart from the VAE's code and
  * trained on real images only.
  */
+import * as tf from "@tensorflow/tfjs-core";
+import { Rng } from "../../lib/rng.ts";
+import { dense } from "../model/dense.ts";
+import type { DenseParams } from "../model/networks.ts";
+
+/** The classifier's dense layers and its input and output sizes. */
 export interface Classifier {
   /** Hidden layers, then the output layer (no activation: logits). */
   readonly layers: DenseParams[];

@@ -1,11 +1,11 @@
-import * as tf from "@tensorflow/tfjs-core";
-import { readTensors, writeTensors } from "../model/io.ts";
-import { buildClassifier, type Classifier, classifierWeights } from "./mlp.ts";
-
 /**
  * The classify stage's weights on disk: `weights.json` + `weights.bin`, the pipeline's
  * exact float32 tensor files. The layer sizes are read back from the kernels' shapes.
  */
+import * as tf from "@tensorflow/tfjs-core";
+import { readTensors, writeTensors } from "../model/io.ts";
+import { buildClassifier, type Classifier, classifierWeights } from "./mlp.ts";
+
 const STEM = "weights";
 
 export function saveClassifier(c: Classifier, dir: string): Promise<void> {

@@ -1,13 +1,12 @@
+/**
+ * A CSV of square images: a header row, one label column (`labelColumn`), and every other
+ * column one pixel in row-major order, with values in [0, pixelMax] (the Kaggle MNIST layout).
+ */
 import { parse } from "csv-parse/sync";
 import { excerpt, MiB, showPath } from "../../pipeline/bounded_read.ts";
 import { UserError } from "../../pipeline/errors.ts";
 import type { DataParams } from "../config_schema.ts";
 import { checkImageSize, readSourceFile, type Source } from "./dataset.ts";
-
-/**
- * A CSV of square images: a header row, one label column (`labelColumn`), and every other
- * column one pixel in row-major order, with values in [0, pixelMax] (the Kaggle MNIST layout).
- */
 
 export type CsvParams = NonNullable<DataParams["csv"]>;
 

@@ -1,13 +1,13 @@
-import { isAbsolute, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { DataParams } from "../config_schema.ts";
-
 /**
  * Data file paths as they enter the prepare key: a path inside the project is written
  * relative to the project root, so a clone in another directory keeps its keys (the files'
  * bytes are keyed as well, so new data under the same name still re-prepares). Paths
  * outside the project, such as Debian's /usr/share/datasets, stay as they are.
  */
+import { isAbsolute, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { DataParams } from "../config_schema.ts";
+
 const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 export function keyedDataPaths(data: DataParams): DataParams {

@@ -1,3 +1,7 @@
+/**
+ * Labelled images in memory, and what every data source's reader shares: the bounded read of
+ * a data file, the size check before the float32 copy, and selecting and counting examples.
+ */
 import { sha256 } from "../../pipeline/hash.ts";
 import { DATA_MAX_BYTES, formatSize, readBoundedFile } from "../../pipeline/bounded_read.ts";
 import { UserError } from "../../pipeline/errors.ts";

@@ -1,14 +1,13 @@
-import { gunzipSync } from "node:zlib";
-import { DATA_MAX_BYTES, formatSize } from "../../pipeline/bounded_read.ts";
-import { UserError } from "../../pipeline/errors.ts";
-import type { DataParams } from "../config_schema.ts";
-import { checkImageSize, type Dataset, readSourceFile, type Source } from "./dataset.ts";
-
 /**
  * IDX files, the format MNIST and Fashion-MNIST ship in (http://yann.lecun.com/exdb/mnist/):
  * a big-endian magic number (0x0000 08 nd: unsigned bytes, nd dimensions), nd big-endian
  * uint32 sizes, then the bytes in C order. Gzipped files are recognised by their content.
  */
+import { gunzipSync } from "node:zlib";
+import { DATA_MAX_BYTES, formatSize } from "../../pipeline/bounded_read.ts";
+import { UserError } from "../../pipeline/errors.ts";
+import type { DataParams } from "../config_schema.ts";
+import { checkImageSize, type Dataset, readSourceFile, type Source } from "./dataset.ts";
 
 export type IdxParams = NonNullable<DataParams["idx"]>;
 

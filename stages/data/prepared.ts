@@ -1,3 +1,7 @@
+/**
+ * The prepare stage's artifact as later stages read it: dataset.json's card and both splits'
+ * tensors, checked against it.
+ */
 import { join } from "node:path";
 import { UserError } from "../../pipeline/errors.ts";
 import { readNpy } from "../../lib/npy.ts";

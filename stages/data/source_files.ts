@@ -1,3 +1,7 @@
+/**
+ * The files each data source reads, named before the stage runs so that their bytes join the
+ * prepare stage's key.
+ */
 import type { DataParams } from "../config_schema.ts";
 import { mnistFiles } from "./mnist.ts";
 

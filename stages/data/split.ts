@@ -1,3 +1,7 @@
+/**
+ * Seeded, stratified choices of examples: the train/test split, samples and subsets that keep
+ * each class's share, and filtering by class.
+ */
 import type { Rng } from "../../lib/rng.ts";
 
 /**

@@ -1,12 +1,11 @@
-import type { DataParams } from "../config_schema.ts";
-import type { Rng } from "../../lib/rng.ts";
-import type { Source } from "./dataset.ts";
-
 /**
  * A seeded toy dataset for tests and quick runs: class k is shape k below, drawn with a
  * random shift and size, plus Gaussian pixel noise clipped to [0, 1]. The shapes differ
  * in where their ink is, so even a nearest-class-mean classifier tells them apart.
  */
+import type { DataParams } from "../config_schema.ts";
+import type { Rng } from "../../lib/rng.ts";
+import type { Source } from "./dataset.ts";
 
 export type SyntheticParams = DataParams["synthetic"];
 

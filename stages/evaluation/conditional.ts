@@ -1,3 +1,7 @@
+/**
+ * The numbers only a conditional VAE has: how well it explains x given its label, how well
+ * it explains x with the label summed out, and whether its class-y samples look like y.
+ */
 import type { Rng } from "../../lib/rng.ts";
 import type { Row } from "../../lib/table.ts";
 import { accuracy } from "../classifier/accuracy.ts";
@@ -9,11 +13,6 @@ import { type Examples, relabelled } from "./examples.ts";
 import { logMeanExp } from "./log_sum_exp.ts";
 import { posteriorPass } from "./posterior_pass.ts";
 import { mean } from "./stats.ts";
-
-/**
- * The numbers only a conditional VAE has: how well it explains x given its label, how well
- * it explains x with the label summed out, and whether its class-y samples look like y.
- */
 
 /**
  * −ELBO(x, y') of every example under every label y', [n, classes] row-major. Each label's

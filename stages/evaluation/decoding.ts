@@ -1,3 +1,7 @@
+/**
+ * Latent points decoded to pixel means in batches: how the evaluator makes the images the
+ * report shows.
+ */
 import * as tf from "@tensorflow/tfjs-core";
 import { decodeMean, type Model, oneHot } from "../model/networks.ts";
 

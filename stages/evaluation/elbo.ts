@@ -1,6 +1,3 @@
-import type { Pass } from "./posterior_pass.ts";
-import { mean, rowSums } from "./stats.ts";
-
 /**
  * The rate–distortion view of the ELBO with β = 1, whatever the model was trained with:
  * −ELBO = distortion + rate, distortion = E_q[−log p(x|z)] (one seeded z per example),
@@ -8,6 +5,10 @@ import { mean, rowSums } from "./stats.ts";
  * cvae-prior). Means over examples, nats per example. An ae has no q(z|x) to sample or to
  * compare with a prior: its distortion is taken at z = μ and its ELBO terms are null.
  */
+import type { Pass } from "./posterior_pass.ts";
+import { mean, rowSums } from "./stats.ts";
+
+/** The terms, means over examples in nats; negElbo and rate are null for an ae. */
 export interface ElboTerms {
   negElbo: number | null;
   distortion: number;

@@ -1,3 +1,7 @@
+/**
+ * A split as the evaluator reads it (Examples), binarized once by a seeded draw when asked,
+ * with its subsets and relabellings.
+ */
 import type { Rng } from "../../lib/rng.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { binarizeInPlace, classIndices } from "../training/batches.ts";

@@ -1,6 +1,5 @@
-import * as tf from "@tensorflow/tfjs-core";
-
 /** Diagonal-Gaussian log-densities, in nats: the q(z|x) and p(z) terms of the IW and MI. */
+import * as tf from "@tensorflow/tfjs-core";
 
 const LOG_2PI = Math.log(2 * Math.PI);
 

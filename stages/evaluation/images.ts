@@ -1,3 +1,8 @@
+/**
+ * The images the report shows, as float32 pixel means in [0, 1] with a note each (for
+ * images.json) that says exactly which z made them. Shapes end in [H, W]; the caller adds
+ * them (these functions see flat pixels).
+ */
 import type { Rng } from "../../lib/rng.ts";
 import { stratifiedSample } from "../data/split.ts";
 import { capabilitiesOf, type KindCapabilities } from "../model/kinds.ts";
@@ -6,11 +11,7 @@ import { decodeMeans } from "./decoding.ts";
 import type { Examples } from "./examples.ts";
 import { quantileGrid } from "./normal_quantile.ts";
 
-/**
- * The images the report shows, as float32 pixel means in [0, 1] with a note each (for
- * images.json) that says exactly which z made them. Shapes end in [H, W]; the caller adds
- * them (these functions see flat pixels).
- */
+/** One set of images: pixel means, their leading dimensions, and the note for images.json. */
 export interface ImageSet {
   data: Float32Array;
   /** Leading dimensions, before [H, W]. */

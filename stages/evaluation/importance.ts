@@ -1,3 +1,9 @@
+/**
+ * The importance-weighted bound (Burda et al. 2015): for z_1…z_K ~ q(z|x),
+ *   L_K(x) = log (1/K) Σ_k p(x|z_k) p(z_k) / q(z_k|x) ≤ log p(x),
+ * with E[L_1] = ELBO and E[L_K] rising with K towards log p(x). For a CVAE the prior and
+ * decoder take the true label, so it bounds log p(x|y).
+ */
 import * as tf from "@tensorflow/tfjs-core";
 import { type Progress, silentProgress } from "../../pipeline/progress.ts";
 import type { Rng } from "../../lib/rng.ts";
@@ -16,13 +22,6 @@ import { logNormal } from "./gaussian.ts";
 import { logMeanExp } from "./log_sum_exp.ts";
 import { posteriorPass } from "./posterior_pass.ts";
 import { mean, standardError } from "./stats.ts";
-
-/**
- * The importance-weighted bound (Burda et al. 2015): for z_1…z_K ~ q(z|x),
- *   L_K(x) = log (1/K) Σ_k p(x|z_k) p(z_k) / q(z_k|x) ≤ log p(x),
- * with E[L_1] = ELBO and E[L_K] rising with K towards log p(x). For a CVAE the prior and
- * decoder take the true label, so it bounds log p(x|y).
- */
 
 /**
  * log w = log p(x|z) + log p(z) − log q(z|x) for kMax draws per example, [n·kMax] with

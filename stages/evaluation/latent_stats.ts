@@ -1,3 +1,7 @@
+/**
+ * What the latent dimensions carry over a split: KL and activity per dimension, the active
+ * units, the aggregate posterior's moments, and every example's posterior mean.
+ */
 import type { Row } from "../../lib/table.ts";
 import type { Pass } from "./posterior_pass.ts";
 import { column, mean, variance } from "./stats.ts";

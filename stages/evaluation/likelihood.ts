@@ -1,3 +1,7 @@
+/**
+ * The likelihood behind metrics.json's nats, in words: which one, and whether it is a proper
+ * log-likelihood for the evaluated pixels.
+ */
 import type { Model } from "../model/networks.ts";
 
 /**

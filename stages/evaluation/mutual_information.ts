@@ -1,3 +1,7 @@
+/**
+ * The mutual information I_q(x; z) between the examples and their latents, estimated as
+ * He et al. 2019 do.
+ */
 import type { Rng } from "../../lib/rng.ts";
 import { stratifiedSubset } from "../data/split.ts";
 import type { Pass } from "./posterior_pass.ts";

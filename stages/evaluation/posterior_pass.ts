@@ -1,3 +1,7 @@
+/**
+ * The one pass of the model over a split that the evaluation's metrics are computed from:
+ * posteriors, KL and reconstruction terms, kept per example.
+ */
 import * as tf from "@tensorflow/tfjs-core";
 import { bernoulliReconRows, canFuseBernoulliNll } from "../model/fused_bernoulli.ts";
 import type { Rng } from "../../lib/rng.ts";

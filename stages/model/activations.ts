@@ -1,3 +1,7 @@
+/**
+ * The hidden-layer activations a config can name, tanh among them computed as 2σ(2x) − 1
+ * because the wasm backend's own tanh is slow.
+ */
 import * as tf from "@tensorflow/tfjs-core";
 import type { ModelParams } from "../config_schema.ts";
 

@@ -1,3 +1,10 @@
+/**
+ * The tfjs backend, chosen by the config (see compute.ts). wasm (XNNPACK, SIMD, one thread
+ * under Deno) runs anywhere; blas is wasm with its matrix products and a few fused kernels
+ * done by a system BLAS (blas_backend.ts); cpu is the pure-JS reference.
+ *
+ * Import this module before doing any tfjs maths: it registers the backends and gradients.
+ */
 import * as tf from "@tensorflow/tfjs-core";
 // Importing these only registers things; nothing is compiled or allocated until initBackend.
 import "@tensorflow/tfjs-backend-cpu";
@@ -14,13 +21,6 @@ import "./fused_bernoulli.ts";
 import "./fused_dense.ts";
 import "./fused_gaussian.ts";
 
-/**
- * The tfjs backend, chosen by the config (see compute.ts). wasm (XNNPACK, SIMD, one thread
- * under Deno) runs anywhere; blas is wasm with its matrix products and a few fused kernels
- * done by a system BLAS (blas_backend.ts); cpu is the pure-JS reference.
- *
- * Import this module before doing any tfjs maths: it registers the backends and gradients.
- */
 export type { BackendName, Compute };
 
 /**

@@ -1,3 +1,7 @@
+/**
+ * Dense layers for the nets: x·W + b with a hand-written gradient arranged for the wasm
+ * backend, and activation(x·W + b) as one fused kernel where the backend has one.
+ */
 import * as tf from "@tensorflow/tfjs-core";
 import type { ModelParams } from "../config_schema.ts";
 import { ACTIVATIONS } from "./activations.ts";

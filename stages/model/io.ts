@@ -1,10 +1,3 @@
-import * as tf from "@tensorflow/tfjs-core";
-import * as tfl from "@tensorflow/tfjs-layers";
-import { join } from "node:path";
-import type { ModelParams } from "../config_schema.ts";
-import { capabilitiesOf } from "./kinds.ts";
-import { buildModel, type DenseParams, type Model, namedWeights } from "./networks.ts";
-
 /**
  * Saving and loading models, two ways:
  * - checkpoints: every named parameter, raw float32, `<stem>.json` (names, shapes, dtypes) +
@@ -12,6 +5,12 @@ import { buildModel, type DenseParams, type Model, namedWeights } from "./networ
  * - the tfjs layers format (model.json + weights.bin per net) that tf.loadLayersModel reads:
  *   the artifact other tools use. See saveLayers for what each net computes.
  */
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { join } from "node:path";
+import type { ModelParams } from "../config_schema.ts";
+import { capabilitiesOf } from "./kinds.ts";
+import { buildModel, type DenseParams, type Model, namedWeights } from "./networks.ts";
 
 const TENSORS_FORMAT = "vae-pipeline-tensors/1";
 

@@ -1,14 +1,13 @@
-import * as tf from "@tensorflow/tfjs-core";
-import type { LossParams } from "../config_schema.ts";
-import { bernoulliNllRows, canFuseBernoulliNll } from "./fused_bernoulli.ts";
-import { canFuseGaussian, PENALTY_OUTPUTS, penaltyKernel } from "./fused_gaussian.ts";
-import type { RegTermName } from "./loss_parts.ts";
-
 /**
  * Every loss term of the pipeline, in nats, as pure functions of tensors. Per-example terms
  * are summed over their dimensions and returned as [batch]; the regularizer is a batch-level
  * quantity (free bits floors a batch mean), so it comes back as scalars.
  */
+import * as tf from "@tensorflow/tfjs-core";
+import type { LossParams } from "../config_schema.ts";
+import { bernoulliNllRows, canFuseBernoulliNll } from "./fused_bernoulli.ts";
+import { canFuseGaussian, PENALTY_OUTPUTS, penaltyKernel } from "./fused_gaussian.ts";
+import type { RegTermName } from "./loss_parts.ts";
 
 const LOG_2PI = Math.log(2 * Math.PI);
 

@@ -1,14 +1,3 @@
-import * as tf from "@tensorflow/tfjs-core";
-import type { LossParams, ModelParams } from "../config_schema.ts";
-import { Rng } from "../../lib/rng.ts";
-import { dense, denseActivated } from "./dense.ts";
-import { bernoulliNllRows, canFuseBernoulliNll } from "./fused_bernoulli.ts";
-import { canFuseGaussian, reparameterizeKernel } from "./fused_gaussian.ts";
-import { capabilitiesOf } from "./kinds.ts";
-import { repeatRows } from "./repeat_rows.ts";
-import { bernoulliNll, gaussianNll, type RegTerms, regularizer } from "./losses.ts";
-import { REG_TERMS } from "./loss_parts.ts";
-
 /**
  * The VAE family as plain data (tf.Variables) and pure functions over tensors, shared by the
  * train and evaluate stages. Shapes: x [batch, inputDim] in [0, 1], one-hot labels
@@ -20,6 +9,16 @@ import { REG_TERMS } from "./loss_parts.ts";
  * - cvae-concat: the one-hot label is concatenated to the encoder's and decoder's inputs.
  * - ae: the same nets without the log σ² head; z = μ, no noise, no regularizer.
  */
+import * as tf from "@tensorflow/tfjs-core";
+import type { LossParams, ModelParams } from "../config_schema.ts";
+import { Rng } from "../../lib/rng.ts";
+import { dense, denseActivated } from "./dense.ts";
+import { bernoulliNllRows, canFuseBernoulliNll } from "./fused_bernoulli.ts";
+import { canFuseGaussian, reparameterizeKernel } from "./fused_gaussian.ts";
+import { capabilitiesOf } from "./kinds.ts";
+import { repeatRows } from "./repeat_rows.ts";
+import { bernoulliNll, gaussianNll, type RegTerms, regularizer } from "./losses.ts";
+import { REG_TERMS } from "./loss_parts.ts";
 
 /** One dense layer's parameters: kernel [in, out], bias [out]. */
 export interface DenseParams {

@@ -1,3 +1,7 @@
+/**
+ * Repeating each row of a tensor, the copies side by side ([g, w] → [g·s, w]), done by
+ * broadcasting: the way that is fast on the wasm and blas backends.
+ */
 import * as tf from "@tensorflow/tfjs-core";
 
 /**

@@ -1,3 +1,10 @@
+/**
+ * Adam (Kingma & Ba 2015) with state that checkpoints exactly. tfjs's own Adam rebuilds
+ * β^t with `pow` after setWeights, while training multiplies it up step by step; the last
+ * bits differ, so a resumed run would drift from an uninterrupted one. Here the step count
+ * is the whole bias-correction state: 1 − β^t is computed from it in float64 every step.
+ * The update is the usual one: θ ← θ − lr · m̂ / (√v̂ + ε), m̂ = m/(1 − β1^t), v̂ = v/(1 − β2^t).
+ */
 import * as tf from "@tensorflow/tfjs-core";
 import { ADAM_UPDATE, adamUpdate } from "../model/fused_adam.ts";
 import { hasKernel } from "../model/fused_support.ts";
@@ -9,13 +16,7 @@ export interface AdamConfig {
   epsilon: number;
 }
 
-/**
- * Adam (Kingma & Ba 2015) with state that checkpoints exactly. tfjs's own Adam rebuilds
- * β^t with `pow` after setWeights, while training multiplies it up step by step; the last
- * bits differ, so a resumed run would drift from an uninterrupted one. Here the step count
- * is the whole bias-correction state: 1 − β^t is computed from it in float64 every step.
- * The update is the usual one: θ ← θ − lr · m̂ / (√v̂ + ε), m̂ = m/(1 − β1^t), v̂ = v/(1 − β2^t).
- */
+/** Adam whose whole bias-correction state is its step count, so it checkpoints exactly. */
 export class Adam extends tf.Optimizer {
   static get className(): string {
     return "PipelineAdam";

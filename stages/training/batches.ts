@@ -1,3 +1,7 @@
+/**
+ * Minibatches and what goes into them: class indices for the one-hot labels, an epoch's order
+ * cut into batches, and dynamic binarization.
+ */
 import type { Rng } from "../../lib/rng.ts";
 import type { Dataset } from "../data/dataset.ts";
 

@@ -1,3 +1,7 @@
+/**
+ * The train stage's artifact as later stages read it: training.json's summary and the model
+ * rebuilt from its saved weights.
+ */
 import * as tf from "@tensorflow/tfjs-core";
 import { join } from "node:path";
 import type { LossParams, ModelParams } from "../config_schema.ts";

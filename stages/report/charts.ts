@@ -3,6 +3,7 @@
  * and the stages its data came from. A figure whose data does not exist for this model
  * (the IW curve of an `ae`) is returned as skipped, with the reason, never drawn empty.
  */
+import { formatCount } from "../../pipeline/units.ts";
 import type { Row } from "../../lib/table.ts";
 import { capabilitiesOf } from "../model/kinds.ts";
 import { PENALTY_PARTS } from "../model/loss_parts.ts";
@@ -331,7 +332,9 @@ export function iwFigure({ iw, metrics }: ReportInputs): ChartFigure | Skipped {
   const given = notation(metrics).evidence.match(/^log p\((.*)\)$/)?.[1] ?? "x";
   const last = rows.at(-1)!;
   const n = metric(metrics.test, "iwExamples").value;
-  const examples = n === null ? "the same test examples" : `the same ${count(n)} test examples`;
+  const examples = n === null
+    ? "the same test examples"
+    : `the same ${formatCount(n)} test examples`;
   return {
     id,
     title,
@@ -339,7 +342,9 @@ export function iwFigure({ iw, metrics }: ReportInputs): ChartFigure | Skipped {
       `the ELBO(${given}) of ${examples}, against the number of importance samples K, in ` +
       `nats per example. log p̂_K(${given}) is a lower bound on log p(${given})` +
       (given === "x | y" ? " (the CVAE scored with the true label y)" : "") +
-      ` that tightens as K grows; K = 1 is the ELBO in expectation. At K = ${count(last.k)}: ` +
+      ` that tightens as K grows; K = 1 is the ELBO in expectation. At K = ${
+        formatCount(last.k)
+      }: ` +
       `log p̂_K(${given}) = ${minus(last.logLikelihood)}` +
       (last.stdError === null ? "" : ` ± ${last.stdError.toFixed(2)}`) +
       `, ELBO ${minus(elbo)}, rise ${last.riseText} nats. ` +
@@ -358,7 +363,6 @@ export function iwFigure({ iw, metrics }: ReportInputs): ChartFigure | Skipped {
 const minus = (value: number) => value.toFixed(2).replace("-", "−");
 
 /** 1000 → "1,000", as the axis prints K. */
-const count = (n: number) => n.toLocaleString("en-US");
 
 /** Every chart, in the order the report shows them. */
 export function chartFigures(inputs: ReportInputs): (ChartFigure | Skipped)[] {

@@ -32,6 +32,8 @@ export interface RunEnv extends PlanEnv {
    * `deno task run <configPath>`.
    */
   runCommand?: string;
+  /** The command-line overrides that made this run (`loss.beta=4`), for its manifests. */
+  overrides?: string[];
 }
 
 /**
@@ -229,7 +231,12 @@ export async function execute(
       key: stage.key,
       keyInputs: stage.keyInputs,
       fingerprint: stage.fingerprint,
-      config: { name: config.name, path: env.configPath, resolved: config },
+      config: {
+        name: config.name,
+        path: env.configPath,
+        ...(env.overrides?.length ? { overrides: env.overrides } : {}),
+        resolved: config,
+      },
       seed: config.seed,
       startedAt: startedAt.toISOString(),
       endedAt: endedAt.toISOString(),

@@ -49,7 +49,11 @@ export interface Manifest {
   key: string;
   keyInputs: KeyInputs;
   fingerprint: CodeFingerprint;
-  config: { name: string; path: string; resolved: unknown };
+  /**
+   * The run that made the entry: its name, config file, command-line overrides
+   * (`train.epochs=2`, in the order given; absent in older entries) and resolved config.
+   */
+  config: { name: string; path: string; overrides?: string[]; resolved: unknown };
   seed: number;
   startedAt: string;
   endedAt: string;
@@ -107,13 +111,16 @@ function manifestShapeProblem(m: unknown): string | undefined {
   const f = m.fingerprint;
   if (!isObject(f)) return `fingerprint is ${jsonKind(f)}`;
   if (!isStringRecord(f.files)) return "fingerprint.files is not a map of strings";
-  if (!Array.isArray(f.npm) || !f.npm.every((x) => typeof x === "string")) {
+  if (!isStringList(f.npm)) {
     return "fingerprint.npm is not a list of strings";
   }
   const c = m.config;
   if (!isObject(c)) return `config is ${jsonKind(c)}`;
   if (typeof c.name !== "string" || typeof c.path !== "string") {
     return "config.name or config.path is not a string";
+  }
+  if (c.overrides !== undefined && !isStringList(c.overrides)) {
+    return "config.overrides is not a list of strings";
   }
   if (!isObject(m.files)) return `files is ${jsonKind(m.files)}`;
   for (const [name, record] of Object.entries(m.files)) {
@@ -126,6 +133,9 @@ function manifestShapeProblem(m: unknown): string | undefined {
   }
   return undefined;
 }
+
+const isStringList = (x: unknown): x is string[] =>
+  Array.isArray(x) && x.every((item) => typeof item === "string");
 
 const isObject = (x: unknown): x is Record<string, unknown> =>
   x !== null && typeof x === "object" && !Array.isArray(x);

@@ -3,7 +3,7 @@
  * the one place that owns the terminal and the exit code.
  */
 import { join } from "node:path";
-import { COMPARE_STAGE, PUBLISHING_STAGES, STAGES } from "../stages/registry.ts";
+import { COMPARE_STAGE, PUBLISHING_STAGES, STAGES, withCoreShare } from "../stages/registry.ts";
 import { auditStore } from "./audit.ts";
 import { helpRequested } from "./command_help.ts";
 import { excerpt, showPath } from "./bounded_read.ts";
@@ -14,8 +14,10 @@ import {
   PROJECT_ROOT,
 } from "./command_line.ts";
 import { runComparison } from "./comparison.ts";
-import { checkDistinctNames, type ConfigRun, withSeeds } from "./seeds.ts";
-import { loadConfig, type ResolvedConfig } from "./config.ts";
+import { checkDistinctNames, type ConfigRun } from "./seeds.ts";
+import type { ResolvedConfig } from "./config.ts";
+import { expandTargets, type Sweep } from "./sweep.ts";
+import { claimRun, runWorkers, sharedStages, signalWorkers } from "./jobs.ts";
 import { UserError } from "./errors.ts";
 import { exitWith } from "./exit_with.ts";
 import { readModuleGraph } from "./fingerprint.ts";
@@ -27,7 +29,7 @@ import { lineProgress, terminalProgress } from "./progress_display.ts";
 import { checkPublishable, publishReport } from "./report_copy.ts";
 import { type PlannedStage, planStages } from "./plan.ts";
 import { type RunEnv, runPlan } from "./runner.ts";
-import { stageState } from "./staleness.ts";
+import { NEVER_RUN, stageState } from "./staleness.ts";
 import { ArtifactStore } from "./store.ts";
 import { traceFigure } from "./trace.ts";
 import type { StageSpec } from "./stage.ts";
@@ -57,24 +59,37 @@ async function main(argv: string[]): Promise<number> {
     return intact ? 0 : 1; // an edited figure, a missing or corrupt stage: not what it claims
   }
   // Every config is loaded before anything runs, so a typo in the last one costs nothing.
-  const loaded: Run[] = [];
-  for (const path of args.targets) loaded.push({ path, config: await loadConfig(path) });
-  const configs = withSeeds(loaded, args.seeds);
+  const expanded = await expandTargets(args.targets, args.overrides, args.seeds);
+  const { sweeps } = expanded;
+  // Under --jobs N each worker's BLAS gets its share of the cores (which joins the keys).
+  const configs = expanded.runs.map((run) => ({
+    ...run,
+    config: withCoreShare(run.config, args.jobs),
+  }));
   // What would stop the run at its end is checked before its first stage.
   checkStagesApply(configs, args);
-  await checkReportTargets(configs, args);
+  await checkReportTargets(configs, sweeps, args);
   const graph = await readModuleGraph(new URL("../stages/registry.ts", import.meta.url));
   if (args.command === "compare") return await compare(configs, store, graph, args);
   if (args.command === "gc") return await gc(configs, store, graph, args);
   if (args.command === "verify" && args.checkHashes) {
     return await checkHashes(configs, store, graph, args.reports);
   }
+  if (args.command === "run" && args.jobs > 1 && !args.worker && configs.length > 1) {
+    return await runInWorkers(configs, store, graph, args);
+  }
   let failed = 0;
+  const tally = new Map<string, CellVerdict[]>(); // status: each sweep's cells
   for (const [i, run] of configs.entries()) {
     const { path, config } = run;
+    if (args.worker && !(await claimRun(args.worker, i))) continue; // another worker's
     // Several runs: a header says which one the stage lines below it are about.
-    if (configs.length > 1) write(`${i > 0 ? "\n" : ""}${runHeader(run)}\n`);
-    const env = runEnv(store, graph, path, runCommandFor(run, args.artifacts));
+    const compact = args.command === "status" && run.cell !== undefined;
+    const header = configs.length > 1 && !compact && !args.worker;
+    if (header) write(`${i > 0 ? "\n" : ""}${runHeader(run)}\n`);
+    // A worker's lines interleave with the others': each says which run it is about.
+    const prefix = args.worker ? `${config.name}  ` : "";
+    const env = runEnv(store, graph, path, runCommandFor(run, args), run.overrides, prefix);
     const plan = await planStages(config, STAGES, env);
     switch (args.command) {
       case "run":
@@ -87,12 +102,18 @@ async function main(argv: string[]): Promise<number> {
           force: args.force,
           cachedOnly: new Set(upstream),
         });
+        // A sweep's cells are published inside its report, not one folder each.
         const report = results.find((r) => PUBLISHING_STAGES.includes(r.stage));
-        if (report) await publish(report.dir, args.reports, config.name, "report  ");
+        if (report && !run.cell) await publish(report.dir, args.reports, config.name, "report  ");
         break;
       }
       case "status":
-        failed += await printStatus(plan, env, config.name);
+        if (run.cell) {
+          const cell = await cellStatus(plan, env, config.name);
+          write(cell.line + "\n");
+          tally.set(run.cell.sweep, [...tally.get(run.cell.sweep) ?? [], cell.verdict]);
+          failed += cell.corrupt;
+        } else failed += await printStatus(plan, env, config.name);
         break;
       case "verify": {
         const selected = args.only ? plan.filter((p) => p.spec.name === args.only) : plan;
@@ -100,6 +121,7 @@ async function main(argv: string[]): Promise<number> {
       }
     }
   }
+  for (const [sweep, verdicts] of tally) write(sweepCount(sweep, verdicts) + "\n");
   return failed === 0 ? 0 : 1;
 }
 
@@ -136,21 +158,35 @@ function checkStagesApply(configs: Run[], args: CommandLine): void {
  * checked with publishReport's own rule before anything runs: a file or a foreign folder in
  * the way is found now, not after training. Two runs of one name are refused too.
  */
-async function checkReportTargets(configs: Run[], args: CommandLine): Promise<void> {
+async function checkReportTargets(
+  configs: Run[],
+  sweeps: Sweep[],
+  args: CommandLine,
+): Promise<void> {
   if (args.command === "run" || args.command === "report") {
     checkDistinctNames(configs, "publish");
-    for (const { config } of configs) await checkPublishable(args.reports, config.name);
+    for (const { config, cell } of configs) {
+      if (!cell) await checkPublishable(args.reports, config.name);
+    }
+    for (const sweep of sweeps) await checkPublishable(args.reports, sweep.name);
   } else if (args.command === "compare") {
     checkDistinctNames(configs, "compare");
     await checkPublishable(args.reports, args.name ?? "comparison");
   }
 }
 
-/** The command that makes a run: its config, and its seed and store when they are not the default. */
-function runCommandFor(run: Run, artifacts: string): string {
-  const words = ["deno", "task", "run", shellWord(run.path)];
-  if (run.group !== undefined) words.push("--seeds", String(run.config.seed));
-  if (artifacts !== DEFAULT_ARTIFACTS) words.push("--artifacts", shellWord(artifacts));
+/**
+ * The command that makes a run: its config and overrides, its seed and store when they are
+ * not the default. A sweep's cell is made by its sweep's command (which reuses every other
+ * finished cell).
+ */
+function runCommandFor(run: Run, args: CommandLine): string {
+  const overrides = run.cell ? args.overrides.map((o) => o.text) : run.overrides ?? [];
+  const words = ["deno", "task", "run", shellWord(run.path), ...overrides.map(shellWord)];
+  if (run.cell ? args.seeds : run.group !== undefined) {
+    words.push("--seeds", run.cell ? args.seeds!.join(",") : String(run.config.seed));
+  }
+  if (args.artifacts !== DEFAULT_ARTIFACTS) words.push("--artifacts", shellWord(args.artifacts));
   return words.join(" ");
 }
 
@@ -166,7 +202,8 @@ function shellWord(word: string): string {
  * `── configs/ablations/beta-4.yaml (beta-4) ──`, with the seed under --seeds. A header
  * rather than a prefix on every line: the stage lines keep their columns and their width.
  */
-function runHeader({ path, config, group }: Run): string {
+function runHeader({ path, config, group, cell }: Run): string {
+  if (cell) return `── ${config.name} ──`;
   const seed = group === undefined ? "" : `, seed ${config.seed}`;
   return `── ${showPath(path)}${seed} (${config.name}) ──`;
 }
@@ -185,19 +222,68 @@ function runEnv(
   graph: RunEnv["graph"],
   configPath: string,
   runCommand?: string,
+  overrides?: string[],
+  prefix = "",
 ): RunEnv {
-  const isTerminal = Deno.stdout.isTerminal();
+  // A worker shares the terminal with others: whole lines only, never a redraw.
+  const isTerminal = Deno.stdout.isTerminal() && prefix === "";
   return {
     store,
     graph,
     projectRoot: PROJECT_ROOT,
     configPath,
     runCommand,
-    status: (line) => write(line + "\n"),
-    log: (line) => write((isTerminal ? "\r\x1b[2K" : "") + line + "\n"),
+    overrides,
+    status: (line) => write(prefix + line + "\n"),
+    log: (line) => write((isTerminal ? "\r\x1b[2K" : "") + prefix + line + "\n"),
     // A pipe or a log file gets whole lines only: no carriage returns, no redraws.
-    progress: isTerminal ? terminalProgress(write, terminalColumns) : lineProgress(write),
+    progress: isTerminal
+      ? terminalProgress(write, terminalColumns)
+      : lineProgress((text) => write(prefix + text)),
   };
+}
+
+/**
+ * `run --jobs N` over several runs: the stages they share first, here, each once; then N
+ * worker processes take the runs one at a time (see jobs.ts).
+ */
+async function runInWorkers(
+  configs: Run[],
+  store: ArtifactStore,
+  graph: RunEnv["graph"],
+  args: CommandLine,
+): Promise<number> {
+  const plans = [];
+  for (const run of configs) {
+    plans.push(await planStages(run.config, STAGES, runEnv(store, graph, run.path)));
+  }
+  const shared = sharedStages(plans);
+  if (shared.length) write(`shared stages first (${shared.flat().length}), then the runs:\n`);
+  for (const plan of shared) {
+    const run = configs[plans.findIndex((p) => p.includes(plan[0]))];
+    const env = runEnv(store, graph, run.path, runCommandFor(run, args), run.overrides);
+    await runPlan(run.config, plan, env, { force: args.force, cachedOnly: new Set() });
+  }
+  const jobs = Math.min(args.jobs, configs.length);
+  write(`${configs.length} runs in ${jobs} worker processes\n`);
+  const claims = await store.makeTempDir("jobs", "claims");
+  try {
+    const failed = await runWorkers(jobs, Deno.args, grantedFlags(args), claims);
+    if (failed) write(`${failed} of ${jobs} workers failed (see above); run again to resume\n`);
+    return failed ? 1 : 0;
+  } finally {
+    await Deno.remove(claims, { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * The permissions the launcher granted this process, for its workers; a process started with
+ * every permission (the tests) gives its workers every permission.
+ */
+function grantedFlags(args: CommandLine): string[] {
+  if (args.granted) return JSON.parse(args.granted);
+  if (Deno.permissions.querySync({ name: "write" }).state === "granted") return ["-A"];
+  throw new Error("internal: run --jobs needs the permissions the launcher grants (--granted)");
 }
 
 /** Render the comparison of cached runs, print its table and publish it to reports/. */
@@ -208,7 +294,7 @@ async function compare(
   args: CommandLine,
 ): Promise<number> {
   const envFor = (path: string, run?: Run) =>
-    runEnv(store, graph, path, run && runCommandFor(run, args.artifacts));
+    runEnv(store, graph, path, run && runCommandFor(run, args), run?.overrides);
   // `--force` re-renders the comparison itself; the runs it reads are never re-run here.
   const forced = args.force === "all";
   const { dir } = await runComparison(configs, STAGES, COMPARE_STAGE, envFor, forced);
@@ -249,6 +335,39 @@ async function printStatus(plan: PlannedStage[], env: RunEnv, configName: string
     env.status(why ? `${head}: ${why}` : head);
   }
   return corrupt;
+}
+
+type CellVerdict = "done" | "stale" | "missing";
+
+/**
+ * A sweep's cell on one line: `done` when every stage is cached, else its first stage that is
+ * not, with its state (`missing` when it never ran, `stale` and why, `corrupt`), and how many
+ * after it wait on it.
+ */
+async function cellStatus(plan: PlannedStage[], env: RunEnv, name: string) {
+  const open: { stage: string; state: string; why: string }[] = [];
+  let corrupt = 0;
+  for (const stage of plan) {
+    const { state, why } = await stageState(stage, env.store, name, true);
+    if (state === "corrupt") corrupt++;
+    if (state !== "cached") open.push({ stage: stage.spec.name, state, why });
+  }
+  if (open.length === 0) return { line: `${name}  done`, verdict: "done" as const, corrupt };
+  const [first, ...later] = open;
+  const missing = first.state === "stale" && first.why === NEVER_RUN;
+  const said = missing ? "missing" : `${first.state}: ${first.why}`;
+  const rest = later.length
+    ? ` (and ${later.length} later stage${later.length > 1 ? "s" : ""})`
+    : "";
+  const verdict: CellVerdict = missing ? "missing" : "stale";
+  return { line: `${name}  ${first.stage} ${said}${rest}`, verdict, corrupt };
+}
+
+/** `loss-balance: 48 cells: 40 done, 3 stale, 5 missing`. */
+function sweepCount(sweep: string, verdicts: CellVerdict[]): string {
+  const count = (v: CellVerdict) => verdicts.filter((x) => x === v).length;
+  return `${sweep}: ${verdicts.length} cells: ${count("done")} done, ${count("stale")} stale, ` +
+    `${count("missing")} missing`;
 }
 
 /** `stage/key` of every stage the configs' plans reach. */
@@ -326,6 +445,7 @@ if (import.meta.main) {
   // epoch is checkpointed, and the message says from where it resumes.
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(signal, () => {
+      signalWorkers(signal);
       releaseHeld(); // no `finally` runs after Deno.exit: free our locks and leases here
       console.error(`\n${interruptMessage(signal)}`);
       Deno.exit(interruptExitCode(signal));

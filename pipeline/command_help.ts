@@ -24,6 +24,18 @@ const SEEDS: OptionHelp = {
   flag: "--seeds 0,1,2",
   says: "every config once per seed (runs named <config>-seed<N>)",
 };
+const JOBS: OptionHelp = {
+  flag: "--jobs N",
+  says: "N worker processes, each BLAS getting 1/N of the cores (this joins the keys: " +
+    "give other commands the same --jobs to find those runs)",
+};
+/** Command-line overrides and sweeps, said the same way in every command's help. */
+const OVERRIDES = [
+  "Words like loss.beta=4 override the configs' keys (a YAML path, '=', a YAML value);",
+  "loss.beta=1,2,4 sweeps one (a run per value). A config with a `sweep:` block (see",
+  "configs/sweeps/) is a whole study: its cells run as ordinary runs named",
+  "<sweep>/<variant>/<axis>=<value>/seed<N>; its report is <reports>/<sweep>/.",
+];
 const FORCE_ALL: OptionHelp = {
   flag: "--force [stage]",
   says: "re-run every stage, or only the one named, even when cached",
@@ -41,33 +53,41 @@ export const COMMON_OPTIONS: OptionHelp[] = [
 
 export const HELP = {
   run: {
-    synopsis: "<config.yaml>... [--force [stage]] [--seeds 0,1,2]",
+    synopsis: "<config.yaml>... [key=value...] [--force [stage]] [--seeds 0,1,2] [--jobs N]",
     summary: "run every stage of the configs, reusing cached ones; publish each report",
     details: [
       "Stages: prepare (the data split), classify (CVAEs: the classifier their metrics use),",
       "train, evaluate, report. A stage whose key (params, inputs, code, runtime) is in the",
       "store is reused; the report is published to <reports>/<config name>/index.html.",
-      "An interrupted training run resumes from its last whole epoch.",
+      "An interrupted run, run again, reuses every finished stage and resumes a training",
+      "from its last whole epoch.",
+      ...OVERRIDES,
     ],
-    options: [FORCE_ALL, SEEDS],
+    options: [FORCE_ALL, SEEDS, JOBS],
     examples: [
       "deno task run configs/cvae.yaml",
-      "deno task run configs/ablations/*.yaml",
+      "deno task run configs/vae.yaml train.epochs=5 loss.beta=1,2,4",
+      "deno task run configs/sweeps/loss-balance.yaml --jobs 2",
       "deno task run configs/vae.yaml --force evaluate",
     ],
   },
   report: {
-    synopsis: "<config.yaml>... [--force] [--seeds 0,1,2]",
+    synopsis: "<config.yaml>... [key=value...] [--force] [--seeds 0,1,2] [--jobs N]",
     summary: "render reports from cached artifacts only (never trains)",
     details: [
       "Every stage before the report must be in the store; if one is not, the error names",
       "the command that makes it.",
+      ...OVERRIDES,
     ],
-    options: [{ flag: "--force", says: "render the report again even if it is cached" }, SEEDS],
+    options: [
+      { flag: "--force", says: "render the report again even if it is cached" },
+      SEEDS,
+      JOBS,
+    ],
     examples: ["deno task report configs/cvae.yaml"],
   },
   compare: {
-    synopsis: "<config.yaml>... [--name <name>] [--force] [--seeds 0,1,2]",
+    synopsis: "<config.yaml>... [key=value...] [--name <name>] [--force] [--seeds 0,1,2]",
     summary: "cached runs side by side: a table and figures in <reports>/<name>/",
     details: [
       "Reads the runs from the store (run them first). With --seeds, each config's row is",
@@ -77,15 +97,22 @@ export const HELP = {
       { flag: "--name <name>", says: "the report folder's name (default: comparison)" },
       { flag: "--force", says: "render the comparison again even if it is cached" },
       SEEDS,
+      JOBS,
     ],
     examples: ["deno task compare configs/ablations/*.yaml --name loss-balance"],
   },
   status: {
-    synopsis: "<config.yaml>... [--seeds 0,1,2]",
+    synopsis: "<config.yaml>... [key=value...] [--seeds 0,1,2] [--jobs N]",
     summary: "each stage of the configs: cached, or stale and why",
-    details: ["Exit status 1 when a stored entry is corrupt."],
-    options: [SEEDS],
-    examples: ["deno task status configs/ablations/*.yaml"],
+    details: [
+      "A sweep shows one line per cell (done, or its first stage that is missing or stale",
+      "and why) and a count at the end. Exit status 1 when a stored entry is corrupt.",
+    ],
+    options: [SEEDS, JOBS],
+    examples: [
+      "deno task status configs/vae.yaml",
+      "deno task status configs/sweeps/loss-balance.yaml --jobs 2",
+    ],
   },
   verify: {
     synopsis: "<config.yaml>... [stage] | --check-hashes [config.yaml...]",
@@ -98,6 +125,7 @@ export const HELP = {
     options: [
       { flag: "--check-hashes", says: "rehash what is stored instead of re-running" },
       SEEDS,
+      JOBS,
     ],
     examples: ["deno task verify configs/vae.yaml train", "deno task verify --check-hashes"],
   },

@@ -8,6 +8,7 @@ import { type Command, COMMANDS, usage } from "./command_help.ts";
 import { closestWord } from "./did_you_mean.ts";
 import { UserError } from "./errors.ts";
 import { checkName } from "./names.ts";
+import { isOverride, parseOverride } from "./overrides.ts";
 import { parseSeeds } from "./seeds.ts";
 
 export const PROJECT_ROOT = resolve(new URL("..", import.meta.url).pathname);
@@ -23,16 +24,24 @@ const OPTIONS = {
   seeds: { type: "string" },
   "check-hashes": { type: "boolean" },
   "dry-run": { type: "boolean" },
+  jobs: { type: "string" },
+  // Not for users: what `run --jobs N` tells its worker processes (see jobs.ts).
+  worker: { type: "string" },
+  granted: { type: "string" },
 } as const;
 type Option = keyof typeof OPTIONS | "force";
+/** Options only `run --jobs` gives its own worker processes: never listed, never suggested. */
+const INTERNAL: Option[] = ["worker", "granted"];
+/** The most worker processes `--jobs` starts: more than any machine here has cores. */
+export const MAX_JOBS = 64;
 
 /** The options each command takes besides --artifacts and --reports (which all take). */
 export const COMMAND_OPTIONS: Record<Command, Option[]> = {
-  run: ["seeds", "force"],
-  report: ["seeds", "force"],
-  compare: ["seeds", "name", "force"],
-  status: ["seeds"],
-  verify: ["seeds", "check-hashes"],
+  run: ["seeds", "force", "jobs"],
+  report: ["seeds", "force", "jobs"],
+  compare: ["seeds", "name", "force", "jobs"],
+  status: ["seeds", "jobs"],
+  verify: ["seeds", "check-hashes", "jobs"],
   gc: ["seeds", "dry-run"],
   trace: [],
 };
@@ -52,10 +61,14 @@ export function parseCommandLine(argv: string[], stageNames: string[]) {
     throw new UserError(usage());
   }
   const force = takeForce(command as Command, rest, stageNames);
-  const { values, positionals } = parseOptions(command as Command, rest);
+  const { values, positionals: words } = parseOptions(command as Command, rest);
+  // `a.b=value` words are overrides of every config named (trace takes none).
+  const overrides = command === "trace" ? [] : words.filter(isOverride).map(parseOverride);
+  const positionals = command === "trace" ? words : words.filter((word) => !isOverride(word));
   for (const given of Object.keys(values) as Option[]) {
+    const internal = INTERNAL.includes(given) && command === "run";
     if (
-      given !== "artifacts" && given !== "reports" &&
+      given !== "artifacts" && given !== "reports" && !internal &&
       !COMMAND_OPTIONS[command as Command].includes(given)
     ) {
       throw new UserError(`${command} does not take --${given}${optionsOf(command as Command)}`);
@@ -81,10 +94,14 @@ export function parseCommandLine(argv: string[], stageNames: string[]) {
     command: command as Command,
     targets: positionals,
     target: positionals[0],
+    overrides,
     force,
     only,
     name: values.name === undefined ? undefined : checkName(values.name, "--name"),
     seeds: values.seeds === undefined ? undefined : parseSeeds(values.seeds),
+    jobs: values.jobs === undefined ? 1 : parseJobs(values.jobs),
+    worker: values.worker,
+    granted: values.granted,
     checkHashes: values["check-hashes"] ?? false,
     dryRun: values["dry-run"] ?? false,
     artifacts,
@@ -126,6 +143,15 @@ function takeForce(command: Command, args: string[], stageNames: string[]): "all
     throw new UserError("compare --force re-renders the comparison and takes no stage name");
   }
   return command === "report" ? new Set(["report"]) : stages;
+}
+
+/** `--jobs 2` → 2: a whole number of worker processes, 1 to MAX_JOBS. */
+function parseJobs(text: string): number {
+  if (/^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= MAX_JOBS) return Number(text);
+  throw new UserError(
+    `--jobs must be a whole number of worker processes from 1 to ${MAX_JOBS} (e.g. --jobs 2, ` +
+      `one per core), got ${JSON.stringify(text)}`,
+  );
 }
 
 /** The store and the reports folder: folders (when they exist), and not one inside the other. */

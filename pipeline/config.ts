@@ -73,12 +73,57 @@ export async function loadConfig(path: string): Promise<ResolvedConfig> {
 export async function loadConfigWithFiles(
   path: string,
 ): Promise<{ config: ResolvedConfig; files: string[] }> {
+  const source = await readConfigSource(path);
+  return { config: resolveConfig(source, []), files: source.files };
+}
+
+/**
+ * A config file as read, before it is validated: its `extends` chain merged into one plain
+ * object (`raw`), and the files, kept so that errors can point at the line that set a value.
+ */
+export interface ConfigSource {
+  path: string;
+  raw: Record<string, unknown>;
+  /** The absolute paths of the chain's files, root first. */
+  files: string[];
+  chain: ConfigFile[];
+}
+
+/** Read a config file and its `extends` chain, under CONFIG_LIMITS; nothing validated yet. */
+export async function readConfigSource(path: string): Promise<ConfigSource> {
   checkConfigName(path, undefined);
   const chain: ConfigFile[] = [];
   const raw = await readChain(resolve(path), chain);
+  return { path, raw, files: chain.map((file) => file.path), chain };
+}
+
+/**
+ * A value set on top of a config file, by a sweep's variant or on the command line: the YAML
+ * path it sets, the value (paths already resolved), and where it was said, for errors
+ * (`command line: loss.beta=-1`, `configs/sweeps/x.yaml:12 (variant beta-4)`).
+ */
+export interface ConfigPatch {
+  path: string[];
+  value: unknown;
+  origin: string;
+}
+
+/**
+ * The config a source and its patches (applied in order, the last one winning) resolve to:
+ * validated against the schema and the memory budget. An error about a patched value points
+ * at the patch's origin; any other at the file and line that set it.
+ */
+export function resolveConfig(source: ConfigSource, patches: ConfigPatch[]): ResolvedConfig {
+  const { path, chain } = source;
+  let raw = source.raw;
+  for (const patch of patches) {
+    checkPatchPath(patch);
+    raw = deepMerge(raw, nestedValue(patch.path, patch.value));
+  }
+  const where = (yamlPath: Path) => patchAt(patches, yamlPath)?.origin ?? locate(chain, yamlPath);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new UserError(describeIssue(firstIssue(parsed.error.issues), raw, chain));
+    throw new UserError(describeIssue(firstIssue(parsed.error.issues), raw, chain, where));
   }
   const name = parsed.data.name ?? basename(path, extname(path));
   const unsafe = parsed.data.name === undefined ? nameProblem(name) : undefined;
@@ -90,8 +135,43 @@ export async function loadConfigWithFiles(
   }
   const config = { ...parsed.data, name };
   const problem = memoryProblem(config, dataShape(config));
-  if (problem) throw new UserError(`${locate(chain, problem.yamlPath)}: ${problem.message}`);
-  return { config, files: chain.map((file) => file.path) };
+  if (problem) throw new UserError(`${where(problem.yamlPath)}: ${problem.message}`);
+  return config;
+}
+
+/** "file:line" of the last file in a source's chain that sets `yamlPath` (or its nearest parent). */
+export function locateIn(source: ConfigSource, yamlPath: Path): string {
+  return locate(source.chain, yamlPath);
+}
+
+/** The last patch that set `yamlPath` or a mapping above it. */
+function patchAt(patches: ConfigPatch[], yamlPath: Path): ConfigPatch | undefined {
+  return patches.findLast((patch) => patch.path.every((step, i) => yamlPath[i] === step));
+}
+
+/** A patch names a key the schema has, at every step; else "did you mean". */
+function checkPatchPath({ path, origin }: ConfigPatch): void {
+  for (let depth = 0; depth < path.length; depth++) {
+    const valid = validKeysAt(path.slice(0, depth));
+    const key = path[depth];
+    if (valid.includes(key)) continue;
+    const shown = dotted(path.slice(0, depth + 1));
+    if (valid.length === 0) {
+      const parent = dotted(path.slice(0, depth));
+      throw new UserError(`${origin}: ${parent} is a value, not a mapping; set ${parent} itself`);
+    }
+    const guess = closestWord(key, valid);
+    const fix = guess ? `did you mean "${guess}"?` : `valid keys here: ${valid.join(", ")}`;
+    throw new UserError(`${origin}: unknown key ${shown}: ${fix}`);
+  }
+}
+
+/** `{a: {b: value}}` for the path a.b. */
+function nestedValue(path: string[], value: unknown): Record<string, unknown> {
+  return path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as Record<
+    string,
+    unknown
+  >;
 }
 
 /**
@@ -423,7 +503,7 @@ function position(text: string, offset: number): string {
 }
 
 /** Config keys that hold file paths: relative ones are relative to the file that sets them. */
-const PATH_KEYS: Path[] = [
+export const PATH_KEYS: Path[] = [
   ["data", "idx", "trainImages"],
   ["data", "idx", "trainLabels"],
   ["data", "idx", "testImages"],
@@ -431,7 +511,10 @@ const PATH_KEYS: Path[] = [
   ["data", "csv", "path"],
 ];
 
-function resolvePaths(values: Record<string, unknown>, dir: string): Record<string, unknown> {
+export function resolvePaths(
+  values: Record<string, unknown>,
+  dir: string,
+): Record<string, unknown> {
   const out = structuredClone(values);
   for (const path of PATH_KEYS) {
     const parent = valueAt(out, path.slice(0, -1));
@@ -490,18 +573,23 @@ function isSafeIntegerCheck(issue: z.core.$ZodIssue): boolean {
   return issue.origin === "int" && Math.abs(bound) === Number.MAX_SAFE_INTEGER;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, raw: unknown, chain: ConfigFile[]): string {
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  raw: unknown,
+  chain: ConfigFile[],
+  where: (path: Path) => string,
+): string {
   if (issue.code === "unrecognized_keys") {
     const key = issue.keys[0];
     const path = [...issue.path, key] as Path;
     const valid = validKeysAt(issue.path as Path);
     const guess = key.length <= 100 ? closestWord(key, valid) : undefined;
     const fix = guess ? `did you mean "${guess}"?` : `valid keys here: ${valid.join(", ")}`;
-    return `${locate(chain, path)}: unknown key ${dotted(path)}: ${fix}`;
+    return `${where(path)}: unknown key ${dotted(path)}: ${fix}`;
   }
   const path = issue.path as Path;
   const got = valueAt(raw, path);
-  return `${locate(chain, path)}: ${dotted(path)} ${expectation(issue, got)}, got ${
+  return `${where(path)}: ${dotted(path)} ${expectation(issue, got)}, got ${
     shownAt(chain, path, got)
   }`;
 }
@@ -632,7 +720,7 @@ function valueAt(value: unknown, path: Path): unknown {
 }
 
 /** "model.hidden[1]"; a long or odd key is shown as a short escaped excerpt. */
-function dotted(path: Path): string {
+export function dotted(path: Path): string {
   return path.map((p, i) => {
     if (typeof p === "number") return `[${p}]`;
     const key = /^[A-Za-z0-9_-]{1,40}$/.test(p) ? p : excerpt(p, 40);

@@ -28,7 +28,9 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { blasLibraryFile, STAGES } from "../stages/registry.ts";
 import { helpRequested } from "./command_help.ts";
 import { type CommandLine, CONFIG_FILE, parseCommandLine, PROJECT_ROOT } from "./command_line.ts";
-import { loadConfigWithFiles } from "./config.ts";
+import { PATH_KEYS } from "./config.ts";
+import { isOverride } from "./overrides.ts";
+import { expandTargets } from "./sweep.ts";
 import { UserError } from "./errors.ts";
 import { exitWith } from "./exit_with.ts";
 import { PROC_READERS } from "./proc_files.ts";
@@ -49,9 +51,9 @@ export async function permissionsFor(
     // The figure, its siblings, and the report folder that may hold it.
     read.push(dirname(dirname(resolve(args.target))));
   } else {
-    for (const path of args.targets) {
-      const { config, files } = await loadConfigWithFiles(path);
-      read.push(...files);
+    const { runs, files } = await expandTargets(args.targets, args.overrides, args.seeds);
+    read.push(...files);
+    for (const { config } of runs) {
       for (const stage of STAGES) {
         for (const ref of stage.externalFiles?.(config) ?? []) read.push(ref.path);
       }
@@ -113,7 +115,7 @@ function blasFiles(): string[] {
 const unique = (paths: string[]) => [...new Set(paths.map((p) => resolve(p)))];
 
 /** Options whose value is the next word (or follows `=`), and those of them that are paths. */
-const VALUED = ["--artifacts", "--reports", "--name", "--seeds"];
+const VALUED = ["--artifacts", "--reports", "--name", "--seeds", "--jobs"];
 const FOLDERS = ["--artifacts", "--reports"];
 
 /**
@@ -163,6 +165,10 @@ export function fromUserFolder(argv: string[], userFolder: string | undefined): 
     } else {
       const isFigure = command === "trace" && positionals === 0;
       positionals++;
+      if (isOverride(word)) {
+        out.push(userPathOverride(word, there));
+        continue;
+      }
       const isPath = isFigure || CONFIG_FILE.test(word);
       out.push(isPath && !isAbsolute(word) && exists(word) ? there(word) : word);
       continue;
@@ -170,6 +176,15 @@ export function fromUserFolder(argv: string[], userFolder: string | undefined): 
     out.push(word);
   }
   return out;
+}
+
+/** `data.csv.path=my.csv` with the file's path made the user's; any other override as given. */
+function userPathOverride(word: string, there: (path: string) => string): string {
+  const at = word.indexOf("=");
+  const [key, value] = [word.slice(0, at), word.slice(at + 1)];
+  const isFile = PATH_KEYS.some((path) => path.join(".") === key);
+  const plain = value !== "" && !/^["'[{]/.test(value) && !isAbsolute(value);
+  return isFile && plain ? `${key}=${there(value)}` : word;
 }
 
 /** Whether two paths name one folder (a symlinked path to the project counts). */
@@ -206,6 +221,8 @@ async function main(given: string[]): Promise<number> {
       ...flags,
       join(PROJECT_ROOT, "pipeline", "cli.ts"),
       ...argv,
+      // `--jobs N` starts worker processes: they get exactly these permissions.
+      ...(args.command === "run" && args.jobs > 1 ? [`--granted=${JSON.stringify(flags)}`] : []),
     ],
   }).spawn();
   // The child stops itself on SIGINT/SIGTERM and says where it can resume; we pass the

@@ -5,14 +5,22 @@
 import { excerpt, showPath } from "./bounded_read.ts";
 import type { RunConfig } from "./stage.ts";
 import { UserError } from "./errors.ts";
-import { MAX_NAME_LENGTH, nameProblem } from "./names.ts";
+import { MAX_NAME_LENGTH, runNameProblem } from "./names.ts";
+import type { CellPlace } from "./sweep.ts";
 
 /** A config to run, from its file: under `--seeds`, one of several runs of it. */
 export interface ConfigRun<C extends RunConfig = RunConfig> {
   path: string;
   config: C;
-  /** The config's own name when the run is one of several seeds of it (see withSeeds). */
+  /**
+   * The name of the runs this one repeats under other seeds: the config's own name under
+   * `--seeds` (see withSeeds), a sweep cell's name without its seed.
+   */
   group?: string;
+  /** The command-line overrides that made it (`train.epochs=2`), in the order given. */
+  overrides?: string[];
+  /** Where it sits in a sweep, when it is a sweep's cell. */
+  cell?: CellPlace;
 }
 
 /**
@@ -27,11 +35,11 @@ export function withSeeds<C extends RunConfig>(
   seeds: number[] | undefined,
 ): ConfigRun<C>[] {
   if (!seeds) return configs;
-  return configs.flatMap(({ path, config }) =>
+  return configs.flatMap((run) =>
     seeds.map((seed) => {
       const suffix = `-seed${seed}`;
-      const name = checkSeedName(path, config.name, suffix);
-      return { path, config: { ...config, seed, name }, group: config.name };
+      const name = checkSeedName(run.path, run.config.name, suffix);
+      return { ...run, config: { ...run.config, seed, name }, group: run.config.name };
     })
   );
 }
@@ -39,7 +47,7 @@ export function withSeeds<C extends RunConfig>(
 /** `name` + `suffix`, or a one-line UserError naming the config, the run name and the fix. */
 function checkSeedName(path: string, name: string, suffix: string): string {
   const derived = `${name}${suffix}`;
-  const problem = nameProblem(derived);
+  const problem = runNameProblem(derived);
   if (!problem) return derived;
   // The start of the name and the whole suffix: enough to recognize it, never 100 characters.
   const shown = name.length > 24 ? excerpt(`${name.slice(0, 20)}…${suffix}`) : excerpt(derived);

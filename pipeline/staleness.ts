@@ -29,22 +29,35 @@ export function explainChange(planned: PlannedStage, previous: Manifest): string
  * The previous run to compare with: the latest of the same config name, else the latest
  * of any config, so a renamed config still gets a useful answer.
  */
-export function previousRun(manifests: Manifest[], configName: string): Manifest | undefined {
+export function previousRun(
+  manifests: Manifest[],
+  configName: string,
+  sameNameOnly = false,
+): Manifest | undefined {
   const same = manifests.filter((m) => m.config.name === configName);
-  return (same.length ? same : manifests).at(-1);
+  return (same.length || sameNameOnly ? same : manifests).at(-1);
 }
 
-/** Whether a planned stage is in the store and, if not, why not, in a few words. */
+/** Why a stage is stale when no run to compare with is found. */
+export const NEVER_RUN = "never run";
+
+/**
+ * Whether a planned stage is in the store and, if not, why not, in a few words. With
+ * `sameNameOnly` (a sweep's cells, which differ from each other by design), only a run of
+ * the same name explains a change; without one the stage is NEVER_RUN.
+ */
 export async function stageState(
   stage: PlannedStage,
   store: ArtifactStore,
   configName: string,
+  sameNameOnly = false,
 ): Promise<{ state: "cached" | "stale" | "corrupt"; why: string }> {
   const found = await store.lookup(stage.spec.name, stage.key);
   if (found.state === "hit") return { state: "cached", why: "" };
   if (found.state === "corrupt") return { state: "corrupt", why: found.reason };
-  const previous = previousRun(await store.manifests(stage.spec.name), configName);
-  const why = previous ? explainChange(stage, previous).join("; ") : "never run";
+  const manifests = await store.manifests(stage.spec.name);
+  const previous = previousRun(manifests, configName, sameNameOnly);
+  const why = previous ? explainChange(stage, previous).join("; ") : NEVER_RUN;
   return { state: "stale", why };
 }
 

@@ -104,4 +104,4 @@ export const PUBLISHING_STAGES: string[] = [...STAGES, COMPARE_STAGE]
 // library file the launcher grants a run.
 export { configSchema, knownLabels, type ResolvedConfig } from "./config_schema.ts";
 export { type DataShape, memoryProblem } from "./limits.ts";
-export { blasLibraryFile } from "./model/compute.ts";
+export { blasLibraryFile, withCoreShare } from "./model/compute.ts";

@@ -27,6 +27,19 @@ export function defaultBlasThreads(): number {
   return navigator.hardwareConcurrency || 1;
 }
 
+/**
+ * A config as one of `jobs` parallel workers runs it: unless it sets `blasThreads`, its BLAS
+ * products get its share of the cores (the thread count joins the BLAS identity, so these runs
+ * are keyed apart from a run that had every core).
+ */
+export function withCoreShare<C extends Pick<ResolvedConfig, "blasThreads">>(
+  config: C,
+  jobs: number,
+): C {
+  if (config.blasThreads !== undefined || jobs <= 1) return config;
+  return { ...config, blasThreads: Math.max(1, Math.floor(defaultBlasThreads() / jobs)) };
+}
+
 /** Thrown when a config asks for `backend: blas` and no BLAS loads; says how to get one. */
 export class NoBlasError extends Error {}
 

@@ -1,0 +1,70 @@
+/**
+ * A sweep end to end through the CLI: three cells in two worker processes compute each key
+ * once (the shared data split first), a second run is all cache hits, and changing one grid
+ * value re-runs exactly the cells that hold it.
+ */
+import { join } from "node:path";
+import { assert_, assertEquals } from "../pipeline/test_assert.ts";
+import { tempDir } from "../pipeline/stage_testing.ts";
+import { cli } from "./cli_testing.ts";
+
+const FIXTURE = join(Deno.cwd(), "tests/fixtures/synthetic.yaml");
+
+const sweepYaml = (wSigmas: number[]) =>
+  `extends: ${FIXTURE}
+train: { epochs: 1 }
+sweep:
+  baseline: kl
+  variants:
+    kl: {}
+    sep:
+      set: { loss.regularizer: separate-l2 }
+      grid: { loss.wSigma: [${wSigmas.join(", ")}] }
+`;
+
+/** `stage key` of every stage that ran (not reused) in a command's output. */
+function ranKeys(stdout: string): string[] {
+  return stdout.split("\n")
+    .map((line) => line.match(/^(?:\S+ {2})?(\w+) +([0-9a-f]{8})  ran in /))
+    .filter((m) => m !== null)
+    .map((m) => `${m![1]} ${m![2]}`);
+}
+
+/** The entries of one stage in the store. */
+async function entries(store: string, stage: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(join(store, stage))) names.push(entry.name);
+  return names;
+}
+
+Deno.test("a sweep in two workers: each key once, then all hits, then only the changed cells", async () => {
+  const dir = await tempDir("sweep-e2e-");
+  const [store, reports, config] = [join(dir, "a"), join(dir, "r"), join(dir, "study.yaml")];
+  const run = () => cli("run", config, "--jobs", "2", "--artifacts", store, "--reports", reports);
+  try {
+    await Deno.writeTextFile(config, sweepYaml([0.25, 1]));
+    const first = await run();
+    assertEquals(first.code, 0, first.stderr + first.stdout);
+    const ran = ranKeys(first.stdout);
+    assertEquals(ran.length, new Set(ran).size, `a key computed twice:\n${first.stdout}`);
+    // One shared data split; three cells of train, evaluate and report.
+    const count = (stage: string) => ran.filter((r) => r.startsWith(`${stage} `)).length;
+    assertEquals([count("prepare"), count("train"), count("evaluate")], [1, 3, 3], first.stdout);
+    assertEquals((await entries(store, "train")).length, 3);
+    assert_(first.stdout.indexOf("prepare") < first.stdout.indexOf("worker processes"));
+
+    const second = await run();
+    assertEquals(second.code, 0, second.stderr);
+    assertEquals(ranKeys(second.stdout), [], second.stdout);
+
+    await Deno.writeTextFile(config, sweepYaml([0.25, 2]));
+    const changed = await run();
+    assertEquals(changed.code, 0, changed.stderr);
+    const rerun = ranKeys(changed.stdout);
+    assertEquals(rerun.map((r) => r.split(" ")[0]).sort(), ["evaluate", "report", "train"]);
+    const cellLines = changed.stdout.split("\n").filter((l) => / ran in /.test(l));
+    assert_(cellLines.every((l) => l.startsWith("study/sep/wSigma=2  ")), changed.stdout);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

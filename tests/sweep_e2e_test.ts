@@ -25,7 +25,7 @@ sweep:
 /** `stage key` of every stage that ran (not reused) in a command's output. */
 function ranKeys(stdout: string): string[] {
   return stdout.split("\n")
-    .map((line) => line.match(/^(?:\S+ {2})?(\w+) +([0-9a-f]{8})  ran in /))
+    .map((line) => line.match(/^(?:\S+ {2})?(\w+) +([0-9a-f]{8}) {2}ran in /))
     .filter((m) => m !== null)
     .map((m) => `${m![1]} ${m![2]}`);
 }

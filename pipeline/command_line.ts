@@ -23,6 +23,7 @@ const OPTIONS = {
   seeds: { type: "string" },
   "check-hashes": { type: "boolean" },
   "dry-run": { type: "boolean" },
+  json: { type: "boolean" },
 } as const;
 type Option = keyof typeof OPTIONS | "force";
 
@@ -30,8 +31,9 @@ type Option = keyof typeof OPTIONS | "force";
 export const COMMAND_OPTIONS: Record<Command, Option[]> = {
   run: ["seeds", "force"],
   report: ["seeds", "force"],
-  compare: ["seeds", "name", "force"],
-  status: ["seeds"],
+  compare: ["seeds", "name", "force", "json"],
+  status: ["seeds", "json"],
+  runs: ["json"],
   verify: ["seeds", "check-hashes"],
   gc: ["seeds", "dry-run"],
   trace: [],
@@ -61,8 +63,9 @@ export function parseCommandLine(argv: string[], stageNames: string[]) {
       throw new UserError(`${command} does not take --${given}${optionsOf(command as Command)}`);
     }
   }
-  // gc and verify --check-hashes work on the whole store when no config is named.
-  const wholeStore = command === "gc" || (command === "verify" && values["check-hashes"]);
+  // gc, runs and verify --check-hashes work on the whole store when no config is named.
+  const wholeStore = command === "gc" || command === "runs" ||
+    (command === "verify" && values["check-hashes"]);
   if (positionals.length === 0 && !wholeStore) {
     const what = command === "trace" ? "a figure file" : "a config file";
     throw new UserError(`${command} needs ${what}; see \`deno task ${command} --help\``);
@@ -87,6 +90,7 @@ export function parseCommandLine(argv: string[], stageNames: string[]) {
     seeds: values.seeds === undefined ? undefined : parseSeeds(values.seeds),
     checkHashes: values["check-hashes"] ?? false,
     dryRun: values["dry-run"] ?? false,
+    json: values.json ?? false,
     artifacts,
     reports,
   };

@@ -3,7 +3,14 @@
  * the one place that owns the terminal and the exit code.
  */
 import { join } from "node:path";
-import { COMPARE_STAGE, PUBLISHING_STAGES, STAGES, withCoreShare } from "../stages/registry.ts";
+import {
+  COMPARE_STAGE,
+  PUBLISHING_STAGES,
+  readComparisonCsv,
+  renderPlainText,
+  STAGES,
+  withCoreShare,
+} from "../stages/registry.ts";
 import { auditStore } from "./audit.ts";
 import { helpRequested } from "./command_help.ts";
 import { excerpt, showPath } from "./bounded_read.ts";
@@ -26,6 +33,7 @@ import { collectGarbage, reachable, reportRoots } from "./gc.ts";
 import { lockHeld, releaseHeld } from "./lock.ts";
 import { leasedEntries } from "./run_lease.ts";
 import { lineProgress, terminalProgress } from "./progress_display.ts";
+import { filterRuns, parseRunFilter, readRuns, runsDocument } from "./runs.ts";
 import { checkPublishable, publishReport } from "./report_copy.ts";
 import { type PlannedStage, planStages } from "./plan.ts";
 import { type RunEnv, runPlan } from "./runner.ts";
@@ -43,6 +51,8 @@ const STAGE_NAMES = STAGES.map((s) => s.name);
 type Run = ConfigRun<ResolvedConfig>;
 
 const write = (text: string) => Deno.stdout.writeSync(new TextEncoder().encode(text));
+/** Where notes and progress go when stdout is kept for JSON (--json). */
+const writeErr = (text: string) => Deno.stderr.writeSync(new TextEncoder().encode(text));
 
 /** The only place that owns the terminal and the exit code. */
 async function main(argv: string[]): Promise<number> {
@@ -58,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
     for (const line of lines) write(line + "\n");
     return intact ? 0 : 1; // an edited figure, a missing or corrupt stage: not what it claims
   }
+  if (args.command === "runs") return await listRuns(store, args);
   // Every config is loaded before anything runs, so a typo in the last one costs nothing.
   const expanded = await expandTargets(args.targets, args.overrides, args.seeds);
   const { sweeps } = expanded;
@@ -71,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
   await checkReportTargets(configs, sweeps, args);
   const graph = await readModuleGraph(new URL("../stages/registry.ts", import.meta.url));
   if (args.command === "compare") return await compare(configs, store, graph, args);
+  if (args.command === "status" && args.json) return await statusJson(configs, store, graph);
   if (args.command === "gc") return await gc(configs, store, graph, args);
   if (args.command === "verify" && args.checkHashes) {
     return await checkHashes(configs, store, graph, args.reports);
@@ -286,20 +298,35 @@ function grantedFlags(args: CommandLine): string[] {
   throw new Error("internal: run --jobs needs the permissions the launcher grants (--granted)");
 }
 
-/** Render the comparison of cached runs, print its table and publish it to reports/. */
+/** The same env with every line it says on stderr: stdout holds only the JSON (--json). */
+function onStderr(env: RunEnv): RunEnv {
+  const line = (text: string) => writeErr(text + "\n");
+  return { ...env, status: line, log: line, progress: lineProgress(writeErr) };
+}
+
+/**
+ * Render the comparison of cached runs, print its table (or, with --json, its every column
+ * as comparison.csv has them) and publish it to reports/.
+ */
 async function compare(
   configs: Run[],
   store: ArtifactStore,
   graph: RunEnv["graph"],
   args: CommandLine,
 ): Promise<number> {
-  const envFor = (path: string, run?: Run) =>
-    runEnv(store, graph, path, run && runCommandFor(run, args), run?.overrides);
+  const envFor = (path: string, run?: Run) => {
+    const env = runEnv(store, graph, path, run && runCommandFor(run, args), run?.overrides);
+    return args.json ? onStderr(env) : env;
+  };
   // `--force` re-renders the comparison itself; the runs it reads are never re-run here.
   const forced = args.force === "all";
-  const { dir } = await runComparison(configs, STAGES, COMPARE_STAGE, envFor, forced);
-  write("\n" + await comparisonText(dir) + "\n");
-  await publish(dir, args.reports, args.name ?? "comparison", "compare ");
+  const { key, dir } = await runComparison(configs, STAGES, COMPARE_STAGE, envFor, forced);
+  if (!args.json) write("\n" + await comparisonText(dir) + "\n");
+  const name = args.name ?? "comparison";
+  const report = await publish(dir, args.reports, name, "compare ", args.json ? writeErr : write);
+  if (args.json) {
+    write(JSON.stringify({ key, report, ...await readComparisonCsv(dir) }, null, 2) + "\n");
+  }
   return 0;
 }
 
@@ -314,15 +341,26 @@ async function comparisonText(dir: string): Promise<string> {
   return summary ?? await Deno.readTextFile(join(dir, "comparison.md"));
 }
 
-/** Copy a report artifact to reports/<name>/ and say where it is (and what was kept aside). */
-async function publish(dir: string, reportsRoot: string, name: string, label: string) {
-  const say = (line: string) => write(`${label} ${line}\n`);
+/**
+ * Copy a report artifact to reports/<name>/ and say where it is (and what was kept aside);
+ * returns its index.html.
+ */
+async function publish(
+  dir: string,
+  reportsRoot: string,
+  name: string,
+  label: string,
+  out: (text: string) => void = write,
+): Promise<string> {
+  const say = (line: string) => out(`${label} ${line}\n`);
   const published = await publishReport(dir, reportsRoot, name, { onWait: say, onTakeOver: say });
   if (published.movedAside) {
     const { to, why } = published.movedAside;
-    write(`${label} ${published.path} had been edited (${why}); kept it as ${to}\n`);
+    out(`${label} ${published.path} had been edited (${why}); kept it as ${to}\n`);
   }
-  write(`${label} ${join(published.path, "index.html")}\n`);
+  const index = join(published.path, "index.html");
+  out(`${label} ${index}\n`);
+  return index;
 }
 
 /** One line per stage; the number of corrupt entries (a non-zero exit). */
@@ -368,6 +406,47 @@ function sweepCount(sweep: string, verdicts: CellVerdict[]): string {
   const count = (v: CellVerdict) => verdicts.filter((x) => x === v).length;
   return `${sweep}: ${verdicts.length} cells: ${count("done")} done, ${count("stale")} stale, ` +
     `${count("missing")} missing`;
+}
+
+/**
+ * `status --json`: one object per run, `{name, config, seed, stages: [{stage, key, state,
+ * why}]}`, as one JSON array on stdout; exit 1 when an entry is corrupt, as `status`.
+ */
+async function statusJson(configs: Run[], store: ArtifactStore, graph: RunEnv["graph"]) {
+  const runs = [];
+  for (const { path, config } of configs) {
+    const plan = await planStages(config, STAGES, onStderr(runEnv(store, graph, path)));
+    const stages = [];
+    for (const stage of plan) {
+      const { state, why } = await stageState(stage, store, config.name);
+      stages.push({ stage: stage.spec.name, key: stage.key, state, why });
+    }
+    runs.push({ name: config.name, config: path, seed: config.seed, stages });
+  }
+  write(JSON.stringify(runs, null, 2) + "\n");
+  return runs.some((run) => run.stages.some((s) => s.state === "corrupt")) ? 1 : 0;
+}
+
+/**
+ * `runs`: the experiments table of every evaluated run in the store that the filters keep,
+ * or (--json) its rows as a JSON array. Skipped entries are noted on stderr.
+ */
+async function listRuns(store: ArtifactStore, args: CommandLine): Promise<number> {
+  const filters = args.targets.map(parseRunFilter);
+  const { runs, skipped } = await readRuns(store);
+  for (const note of skipped) {
+    writeErr(`runs: skipped ${note} (deno task verify --check-hashes lists every bad file)\n`);
+  }
+  const shown = filterRuns(runs, filters);
+  if (args.json) {
+    write(JSON.stringify(shown.map((run) => run.row), null, 2) + "\n");
+  } else {
+    // A terminal gets the table fitted to its width; a pipe gets one line per run, for grep.
+    const columns = Deno.stdout.isTerminal() ? terminalColumns() : Infinity;
+    const doc = runsDocument(shown, runs.length, store.root, args.targets);
+    write(renderPlainText(doc, columns));
+  }
+  return 0;
 }
 
 /** `stage/key` of every stage the configs' plans reach. */

@@ -36,6 +36,10 @@ const OVERRIDES = [
   "configs/sweeps/) is a whole study: its cells run as ordinary runs named",
   "<sweep>/<variant>/<axis>=<value>/seed<N>; its report is <reports>/<sweep>/.",
 ];
+const JSON_OUT: OptionHelp = {
+  flag: "--json",
+  says: "print JSON on stdout (progress and notes go to stderr), for jq",
+};
 const FORCE_ALL: OptionHelp = {
   flag: "--force [stage]",
   says: "re-run every stage, or only the one named, even when cached",
@@ -91,27 +95,52 @@ export const HELP = {
     summary: "cached runs side by side: a table and figures in <reports>/<name>/",
     details: [
       "Reads the runs from the store (run them first). With --seeds, each config's row is",
-      "its mean ± sd over the seeds.",
+      "its mean ± sd over the seeds. --json prints {key, report, columns, rows}: every",
+      "column of the comparison (comparison.csv), each row's cells by column head, as text.",
     ],
     options: [
       { flag: "--name <name>", says: "the report folder's name (default: comparison)" },
       { flag: "--force", says: "render the comparison again even if it is cached" },
       SEEDS,
       JOBS,
+      JSON_OUT,
     ],
     examples: ["deno task compare configs/ablations/*.yaml --name loss-balance"],
   },
   status: {
-    synopsis: "<config.yaml>... [key=value...] [--seeds 0,1,2] [--jobs N]",
+    synopsis: "<config.yaml>... [key=value...] [--seeds 0,1,2] [--jobs N] [--json]",
     summary: "each stage of the configs: cached, or stale and why",
     details: [
       "A sweep shows one line per cell (done, or its first stage that is missing or stale",
       "and why) and a count at the end. Exit status 1 when a stored entry is corrupt.",
+      "--json prints one object per run: {name, config, seed, stages: [{stage, key, state,",
+      "why}]}, state cached, stale or corrupt.",
     ],
-    options: [SEEDS, JOBS],
+    options: [SEEDS, JOBS, JSON_OUT],
     examples: [
-      "deno task status configs/vae.yaml",
+      "deno task status configs/vae.yaml --json",
       "deno task status configs/sweeps/loss-balance.yaml --jobs 2",
+    ],
+  },
+  runs: {
+    synopsis: "[filter...] [--json]",
+    summary: "every evaluated run in the store: name, overrides, seed, metrics, keys, when",
+    details: [
+      "One row per evaluate entry of the store, oldest first (the newest beside the prompt);",
+      "corrupt entries are skipped with a note on stderr. A run is listed when every filter",
+      "keeps it:",
+      "  vae            its name contains vae",
+      "  'beta-*'       its whole name matches the glob (* any characters, ? one)",
+      "  loss.beta=4    its resolved config holds 4 at loss.beta (a YAML value, as overrides)",
+      "  loss.beta=1,4  … holds one of the values",
+      "--json prints an array of {name, config, overrides, seed, metrics, keys: {evaluate,",
+      "train}, endedAt}: full keys, every metric by its metrics.json key (null: not applicable).",
+    ],
+    options: [JSON_OUT],
+    examples: [
+      "deno task runs",
+      "deno task runs loss-balance/ loss.regularizer=separate-l2",
+      "deno task runs --json | jq '.[] | {name, negElbo: .metrics.negElbo}'",
     ],
   },
   verify: {

@@ -28,6 +28,7 @@ const OPTIONS = {
   // Not for users: what `run --jobs N` tells its worker processes (see jobs.ts).
   worker: { type: "string" },
   granted: { type: "string" },
+  json: { type: "boolean" },
 } as const;
 type Option = keyof typeof OPTIONS | "force";
 /** Options only `run --jobs` gives its own worker processes: never listed, never suggested. */
@@ -39,8 +40,9 @@ export const MAX_JOBS = 64;
 export const COMMAND_OPTIONS: Record<Command, Option[]> = {
   run: ["seeds", "force", "jobs"],
   report: ["seeds", "force", "jobs"],
-  compare: ["seeds", "name", "force", "jobs"],
-  status: ["seeds", "jobs"],
+  compare: ["seeds", "name", "force", "json", "jobs"],
+  status: ["seeds", "json", "jobs"],
+  runs: ["json"],
   verify: ["seeds", "check-hashes", "jobs"],
   gc: ["seeds", "dry-run"],
   trace: [],
@@ -62,9 +64,11 @@ export function parseCommandLine(argv: string[], stageNames: string[]) {
   }
   const force = takeForce(command as Command, rest, stageNames);
   const { values, positionals: words } = parseOptions(command as Command, rest);
-  // `a.b=value` words are overrides of every config named (trace takes none).
-  const overrides = command === "trace" ? [] : words.filter(isOverride).map(parseOverride);
-  const positionals = command === "trace" ? words : words.filter((word) => !isOverride(word));
+  // `a.b=value` words are overrides of every config named (trace takes none; to runs they
+  // are filters).
+  const configured = command !== "trace" && command !== "runs";
+  const overrides = configured ? words.filter(isOverride).map(parseOverride) : [];
+  const positionals = configured ? words.filter((word) => !isOverride(word)) : words;
   for (const given of Object.keys(values) as Option[]) {
     const internal = INTERNAL.includes(given) && command === "run";
     if (
@@ -74,8 +78,9 @@ export function parseCommandLine(argv: string[], stageNames: string[]) {
       throw new UserError(`${command} does not take --${given}${optionsOf(command as Command)}`);
     }
   }
-  // gc and verify --check-hashes work on the whole store when no config is named.
-  const wholeStore = command === "gc" || (command === "verify" && values["check-hashes"]);
+  // gc, runs and verify --check-hashes work on the whole store when no config is named.
+  const wholeStore = command === "gc" || command === "runs" ||
+    (command === "verify" && values["check-hashes"]);
   if (positionals.length === 0 && !wholeStore) {
     const what = command === "trace" ? "a figure file" : "a config file";
     throw new UserError(`${command} needs ${what}; see \`deno task ${command} --help\``);
@@ -104,6 +109,7 @@ export function parseCommandLine(argv: string[], stageNames: string[]) {
     granted: values.granted,
     checkHashes: values["check-hashes"] ?? false,
     dryRun: values["dry-run"] ?? false,
+    json: values.json ?? false,
     artifacts,
     reports,
   };

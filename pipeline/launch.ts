@@ -6,7 +6,7 @@
  * - read: the project (code, configs, the embedded data), the store and the reports
  *   folder, every config of each `extends` chain and each config's data files (and, for
  *   a symbolic link, the file it points to);
- * - write: the store and the reports folder, nothing else;
+ * - write: the store and the reports folder, nothing else (`runs` only reads the store);
  * - run: this Deno binary (`deno info` lists each stage's imports for its key), `cat`
  *   and `readlink` by absolute path, which read /proc for lock records (Deno asks for
  *   --allow-all before it reads /proc itself; see proc_files.ts), and git, which says the
@@ -46,6 +46,9 @@ const NATIVE = join(PROJECT_ROOT, "node_modules", ".deno");
 export async function permissionsFor(
   args: CommandLine,
 ): Promise<{ read: string[]; write: string[] }> {
+  if (args.command === "runs") {
+    return { read: unique([PROJECT_ROOT, args.artifacts].flatMap(withTarget)), write: [] };
+  }
   const read = [PROJECT_ROOT, args.artifacts, args.reports];
   if (args.command === "trace") {
     // The figure, its siblings, and the report folder that may hold it.
@@ -98,7 +101,8 @@ export function permissionFlags(paths: { read: string[]; write: string[] }): str
   return [
     "--no-prompt",
     `--allow-read=${paths.read.join(",")}`,
-    `--allow-write=${paths.write.join(",")}`,
+    // An empty list would be an error to Deno: no flag grants no writes.
+    ...(paths.write.length ? [`--allow-write=${paths.write.join(",")}`] : []),
     `--allow-run=${[Deno.execPath(), ...procReaders()].join(",")}`,
     `--allow-env=${ENV_READ.join(",")}`,
     `--allow-sys=${SYS.join(",")}`,

@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { PROJECT_ROOT } from "./command_line.ts";
-import { fromUserFolder } from "./launch.ts";
+import { parseCommandLine, PROJECT_ROOT } from "./command_line.ts";
+import { fromUserFolder, permissionFlags, permissionsFor } from "./launch.ts";
 import { tempDir } from "./stage_testing.ts";
 import { assertEquals } from "./test_assert.ts";
 
@@ -56,4 +56,16 @@ Deno.test("paths on the command line are the user's: resolved against INIT_CWD",
   const args = ["status", "configs/vae.yaml", "--artifacts", "a"];
   assertEquals(fromUserFolder(args, PROJECT_ROOT), args);
   assertEquals(fromUserFolder(args, undefined), args);
+});
+
+Deno.test("runs only reads: the project and the store, and no write flag at all", async () => {
+  const store = await tempDir();
+  const args = parseCommandLine(["runs", "loss.beta=4", "--artifacts", store], ["train"]);
+  const paths = await permissionsFor(args);
+  assertEquals(paths, { read: [PROJECT_ROOT, store], write: [] });
+  const flags = permissionFlags(paths);
+  assertEquals(flags.filter((f) => f.startsWith("--allow-write")), []);
+  assertEquals(flags.filter((f) => f.startsWith("--allow-read")), [
+    `--allow-read=${PROJECT_ROOT},${store}`,
+  ]);
 });

@@ -16,7 +16,6 @@ import { join } from "node:path";
 import type { ResolvedConfig } from "./config_schema.ts";
 import { type NpyArray, readNpy } from "../lib/npy.ts";
 import type { StageContext, StageFn } from "../pipeline/stage.ts";
-import { toCsv } from "../lib/table.ts";
 import { readMetrics } from "./evaluation/metrics.ts";
 import {
   comparisonNotes,
@@ -25,9 +24,10 @@ import {
   seedSummaryTable,
 } from "./compare/comparison.ts";
 import { writeComparisonBrief } from "./compare/comparison_brief.ts";
+import { writeComparisonCsv } from "./compare/comparison_csv.ts";
 import { type ComparedRunData, comparisonCharts } from "./compare/comparison_charts.ts";
 import { renderChart, type Skipped } from "./render/chart.ts";
-import { type Block, cellText, type FigureEntry, heading, table, text } from "./render/document.ts";
+import { type Block, type FigureEntry, heading, table, text } from "./render/document.ts";
 import type { Provenance } from "./render/figure.ts";
 import { tiles, writeGrid } from "./render/grid_image.ts";
 import { renderHtml } from "./render/html.ts";
@@ -77,10 +77,7 @@ export const compare: StageFn<CompareParams> = async (ctx) => {
   const brief = { title: doc.title, blocks: [...tables, ...notes] };
   await Deno.writeTextFile(join(ctx.outDir, "comparison.md"), renderMarkdown(brief));
   await writeComparisonBrief(ctx.outDir, brief);
-  const rows = summary.rows.map((row) =>
-    Object.fromEntries(row.map((cell, i) => [summary.columns[i], cellText(cell)]))
-  );
-  await Deno.writeTextFile(join(ctx.outDir, "comparison.csv"), toCsv(rows, summary.columns));
+  await writeComparisonCsv(ctx.outDir, summary);
   ctx.log(`compare: ${runs.length} runs, ${figures.length} figures`);
 };
 

@@ -1,7 +1,7 @@
 /**
  * The registry: the pipeline's stages, the compare stage, and what else the engine needs of
- * stages/ (the config schema, its checks, the BLAS library file), so pipeline/ imports
- * nothing else from stages/.
+ * stages/ (the config schema, its checks, the BLAS library file, the metrics and tables
+ * `deno task runs` and `compare --json` read), so pipeline/ imports nothing else from stages/.
  */
 import type { ResolvedConfig } from "./config_schema.ts";
 import type { StageFn, StageSpec } from "../pipeline/stage.ts";
@@ -105,3 +105,16 @@ export const PUBLISHING_STAGES: string[] = [...STAGES, COMPARE_STAGE]
 export { configSchema, knownLabels, type ResolvedConfig } from "./config_schema.ts";
 export { type DataShape, memoryProblem } from "./limits.ts";
 export { blasLibraryFile, withCoreShare } from "./model/compute.ts";
+// What `deno task runs` shows of each evaluated run (the metrics its report's table has, laid
+// out as the comparison's), and the comparison's table that `compare --json` prints.
+export {
+  formatMetric,
+  metric,
+  type MetricRow,
+  metricRows,
+  type Metrics,
+  readMetrics,
+} from "./evaluation/metrics.ts";
+export { readComparisonCsv } from "./compare/comparison_csv.ts";
+export { renderPlainText } from "./render/plain_text.ts";
+export type { ReportDocument, Table } from "./render/document.ts";

@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { tempDir, tempFile } from "../pipeline/stage_testing.ts";
 import { assert_, assertEquals, assertIncludes } from "../pipeline/test_assert.ts";
-import { cli } from "./cli_testing.ts";
+import { cli, denoTask } from "./cli_testing.ts";
 
 const CONFIG = "tests/fixtures/synthetic.yaml";
 
@@ -52,4 +52,46 @@ Deno.test("in a pipe: no carriage return; training's epochs and a loop's start a
   assertIncludes(train.at(-1)!, "ran in");
   assertIncludes(run.stdout, "\nevaluate IW  0/");
   assertIncludes(await Deno.readTextFile(join(reports, "synthetic", "index.html")), "synthetic");
+});
+
+Deno.test("--json: stdout holds only JSON (status, compare, runs), the rest goes to stderr", async () => {
+  const store = await tempDir("cli-output-store-");
+  const reports = await tempDir("cli-output-reports-");
+  const folders = ["--artifacts", store, "--reports", reports];
+  const before = await cli("status", CONFIG, "--json", ...folders);
+  assertEquals(before.code, 0, before.stderr);
+  const [planned] = JSON.parse(before.stdout);
+  assertEquals(planned.name, "synthetic");
+  assertEquals(planned.stages.map((s: { state: string }) => s.state), [
+    "stale",
+    "stale",
+    "stale",
+    "stale",
+  ]);
+  assertEquals(planned.stages[0].why, "never run");
+
+  assertEquals((await cli("run", CONFIG, ...folders)).code, 0);
+  const status = JSON.parse((await cli("status", CONFIG, "--json", ...folders)).stdout);
+  assertEquals(status[0].stages.map((s: { state: string }) => s.state), [
+    "cached",
+    "cached",
+    "cached",
+    "cached",
+  ]);
+  const evaluate = status[0].stages.find((s: { stage: string }) => s.stage === "evaluate").key;
+
+  const compare = await cli("compare", CONFIG, "--json", ...folders);
+  assertEquals(compare.code, 0, compare.stderr);
+  const table = JSON.parse(compare.stdout);
+  assertEquals(table.report, join(reports, "comparison", "index.html"));
+  assertEquals(table.rows.map((r: Record<string, string>) => r.config), ["synthetic"]);
+  assertEquals(table.rows[0].evaluate, evaluate.slice(0, 8));
+  assertIncludes(compare.stderr, "compare  ");
+
+  // Through the launcher: `runs` is granted no write at all.
+  const runs = await denoTask(["runs", "--json", "--artifacts", store]);
+  assertEquals(runs.code, 0, runs.stderr);
+  const [row] = JSON.parse(runs.stdout);
+  assertEquals([row.name, row.overrides, row.keys.evaluate], ["synthetic", [], evaluate]);
+  assertEquals(typeof row.metrics.negElbo, "number");
 });

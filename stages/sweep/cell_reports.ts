@@ -1,0 +1,25 @@
+/**
+ * Each cell's own report, copied into the sweep's folder (`cells/<cell>/`), so that the
+ * published sweep opens offline with every row's link working. The files copied are those
+ * the report artifact's manifest records, and the copy is checked against their recorded
+ * sha256: the sweep holds exactly the bytes its cells' keys name.
+ */
+import { dirname, join } from "node:path";
+import { readManifest } from "../../pipeline/store.ts";
+import { recordedFilesProblem } from "../../pipeline/recorded_files.ts";
+
+/** Copy the report artifact `from` into `to`; throws naming the cell if a byte differs. */
+export async function copyCellReport(from: string, to: string, cell: string): Promise<void> {
+  const { manifest, problem } = await readManifest(from);
+  if (problem !== undefined) {
+    throw new Error(`sweep: the report of ${cell} (${from}): ${problem}; run the sweep again`);
+  }
+  for (const file of Object.keys(manifest.files).sort()) {
+    await Deno.mkdir(dirname(join(to, file)), { recursive: true });
+    await Deno.copyFile(join(from, file), join(to, file));
+  }
+  const differs = await recordedFilesProblem(to, manifest.files);
+  if (differs) {
+    throw new Error(`sweep: the copy of ${cell}'s report differs from its artifact: ${differs}`);
+  }
+}

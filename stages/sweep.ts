@@ -13,7 +13,7 @@
  *   sweep.csv                 one row per cell: every metric, where it sits in the sweep, keys
  *   sweep.json                the tables and notes as document blocks (for the terminal)
  *   figures/<id>.{vl.json,svg,png,csv}, images/prior_samples.{png,svg,csv,provenance.json}
- *   cells/<cell>/             each cell's report, byte for byte
+ *   cells/<cell>/             each cell's report artifact, manifest included, byte for byte
  */
 import { join } from "node:path";
 import { toCsv } from "../lib/table.ts";

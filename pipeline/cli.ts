@@ -9,6 +9,7 @@ import {
   readComparisonCsv,
   renderPlainText,
   STAGES,
+  SWEEP_STAGE,
   withCoreShare,
 } from "../stages/registry.ts";
 import { auditStore } from "./audit.ts";
@@ -20,7 +21,7 @@ import {
   parseCommandLine,
   PROJECT_ROOT,
 } from "./command_line.ts";
-import { runComparison } from "./comparison.ts";
+import { runComparison, runSweepReport } from "./comparison.ts";
 import { checkDistinctNames, type ConfigRun } from "./seeds.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { expandTargets, type Sweep } from "./sweep.ts";
@@ -71,12 +72,10 @@ async function main(argv: string[]): Promise<number> {
   if (args.command === "runs") return await listRuns(store, args);
   // Every config is loaded before anything runs, so a typo in the last one costs nothing.
   const expanded = await expandTargets(args.targets, args.overrides, args.seeds);
-  const { sweeps } = expanded;
   // Under --jobs N each worker's BLAS gets its share of the cores (which joins the keys).
-  const configs = expanded.runs.map((run) => ({
-    ...run,
-    config: withCoreShare(run.config, args.jobs),
-  }));
+  const share = (run: Run) => ({ ...run, config: withCoreShare(run.config, args.jobs) });
+  const configs = expanded.runs.map(share);
+  const sweeps = expanded.sweeps.map((sweep) => ({ ...sweep, cells: sweep.cells.map(share) }));
   // What would stop the run at its end is checked before its first stage.
   checkStagesApply(configs, args);
   await checkReportTargets(configs, sweeps, args);
@@ -88,7 +87,8 @@ async function main(argv: string[]): Promise<number> {
     return await checkHashes(configs, store, graph, args.reports);
   }
   if (args.command === "run" && args.jobs > 1 && !args.worker && configs.length > 1) {
-    return await runInWorkers(configs, store, graph, args);
+    const failed = await runInWorkers(configs, store, graph, args);
+    return failed ? 1 : await publishSweeps(sweeps, store, graph, args);
   }
   let failed = 0;
   const tally = new Map<string, CellVerdict[]>(); // status: each sweep's cells
@@ -134,7 +134,33 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   for (const [sweep, verdicts] of tally) write(sweepCount(sweep, verdicts) + "\n");
+  const publishing = args.command === "run" || args.command === "report";
+  if (publishing && !args.worker && failed === 0) {
+    return await publishSweeps(sweeps, store, graph, args);
+  }
   return failed === 0 ? 0 : 1;
+}
+
+/** Each sweep's report, from its cells in the store, published to <reports>/<sweep>/. */
+async function publishSweeps(
+  sweeps: Sweep[],
+  store: ArtifactStore,
+  graph: RunEnv["graph"],
+  args: CommandLine,
+): Promise<number> {
+  const envFor = (path: string, run?: Run) =>
+    runEnv(store, graph, path, run && runCommandFor(run, args), run?.overrides);
+  const forced = args.force === "all" || args.force.has("report");
+  for (const sweep of sweeps) {
+    write(`\n── sweep ${sweep.name}: ${sweep.cells.length} cells ──\n`);
+    const { dir } = await runSweepReport(sweep, STAGES, SWEEP_STAGE, envFor, forced);
+    const summary = Deno.stdout.isTerminal()
+      ? await SWEEP_STAGE.terminalSummary?.(dir, terminalColumns())
+      : undefined;
+    if (summary) write(summary + "\n");
+    await publish(dir, args.reports, sweep.name, "sweep   ");
+  }
+  return 0;
 }
 
 /**

@@ -14,7 +14,6 @@
  */
 import { join } from "node:path";
 import type { ResolvedConfig } from "./config_schema.ts";
-import { type NpyArray, readNpy } from "../lib/npy.ts";
 import type { StageContext, StageFn } from "../pipeline/stage.ts";
 import { readMetrics } from "./evaluation/metrics.ts";
 import {
@@ -26,10 +25,10 @@ import {
 import { writeComparisonBrief } from "./compare/comparison_brief.ts";
 import { writeComparisonCsv } from "./compare/comparison_csv.ts";
 import { type ComparedRunData, comparisonCharts } from "./compare/comparison_charts.ts";
+import { priorSamplesGrid } from "./compare/prior_samples.ts";
 import { renderChart, type Skipped } from "./render/chart.ts";
 import { type Block, type FigureEntry, heading, table, text } from "./render/document.ts";
 import type { Provenance } from "./render/figure.ts";
-import { tiles, writeGrid } from "./render/grid_image.ts";
 import { renderHtml } from "./render/html.ts";
 import { renderMarkdown } from "./render/markdown.ts";
 import { readRows, readUpstream } from "./render/upstream.ts";
@@ -42,9 +41,6 @@ export interface CompareParams {
   runs: { name: string; group: string; config: ResolvedConfig }[];
 }
 
-/** Prior samples shown per run. */
-const SAMPLES_PER_RUN = 10;
-
 export const compare: StageFn<CompareParams> = async (ctx) => {
   const runs = await Promise.all(ctx.params.runs.map((run) => readRun(run, ctx)));
   const figures: FigureEntry[] = [], skipped: Skipped[] = [];
@@ -52,7 +48,7 @@ export const compare: StageFn<CompareParams> = async (ctx) => {
     if ("skipped" in chart) skipped.push(chart);
     else figures.push(await renderChart(chart, provenance(ctx, chart.stages), ctx.outDir));
   }
-  const samples = await priorSamplesGrid(runs, ctx);
+  const samples = await priorSamples(runs, ctx);
   if ("skipped" in samples) skipped.push(samples);
   else figures.push(samples);
 
@@ -117,41 +113,22 @@ function configNames(ctx: StageContext<CompareParams>): string[] {
 }
 
 /** The first prior samples of every run, one row per config (same image size needed). */
-async function priorSamplesGrid(
+function priorSamples(
   runs: ComparedRunData[],
   ctx: StageContext<CompareParams>,
 ): Promise<FigureEntry | Skipped> {
-  const id = "prior_samples", title = "Samples from the prior";
-  const arrays: NpyArray[] = [];
-  for (const run of runs) {
-    arrays.push(await readNpy(join(ctx.inputs[`evaluate:${run.config.name}`], `${id}.npy`)));
-  }
-  const sizes = new Set(arrays.map((a) => a.shape.slice(1).join("×")));
-  if (sizes.size > 1) {
-    return { id, title, skipped: `the runs' images differ in size (${[...sizes].join(", ")})` };
-  }
-  const [height, width] = arrays[0].shape.slice(1);
-  const m = Math.min(SAMPLES_PER_RUN, ...arrays.map((a) => a.shape[0]));
-  const pixels = new Float32Array(runs.length * m * height * width);
-  arrays.forEach((a, r) =>
-    pixels.set(a.data.subarray(0, m * height * width), r * m * height * width)
-  );
   const names = runs.map((r) => r.config.name);
-  return await writeGrid(
-    {
-      id,
-      title,
-      description: `One row per config, top to bottom: ${names.join(", ")}; the first ${m} ` +
-        "of each run's decoded prior draws, as its evaluate made them: z ~ N(0, I), the " +
-        "class-mixture prior for cvae-prior, a Gaussian fitted to the codes for an ae.",
-      source: "evaluate/prior_samples.npy of each run",
-      layout: {
-        description: "",
-        columns: m,
-        tiles: tiles(runs.length, m, (r, c) => ({ config: names[r], sample: c })),
-      },
-    },
-    { dtype: "<f4", shape: [runs.length, m, height, width], data: pixels },
+  return priorSamplesGrid(
+    names.map((name) => ({
+      evaluateDir: ctx.inputs[`evaluate:${name}`],
+      label: name,
+      tile: { config: name },
+    })),
+    "config",
+    (m) =>
+      `One row per config, top to bottom: ${names.join(", ")}; the first ${m} ` +
+      "of each run's decoded prior draws, as its evaluate made them: z ~ N(0, I), the " +
+      "class-mixture prior for cvae-prior, a Gaussian fitted to the codes for an ae.",
     provenance(ctx, ["evaluate"]),
     ctx.outDir,
   );

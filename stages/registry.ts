@@ -1,7 +1,8 @@
 /**
- * The registry: the pipeline's stages, the compare stage, and what else the engine needs of
- * stages/ (the config schema, its checks, the BLAS library file, the metrics and tables
- * `deno task runs` and `compare --json` read), so pipeline/ imports nothing else from stages/.
+ * The registry: the pipeline's stages, the compare and sweep stages, and what else the engine
+ * needs of stages/ (the config schema, its checks, the BLAS library file, the metrics and
+ * tables `deno task runs` and `compare --json` read), so pipeline/ imports nothing else from
+ * stages/.
  */
 import type { ResolvedConfig } from "./config_schema.ts";
 import type { StageFn, StageSpec } from "../pipeline/stage.ts";
@@ -9,6 +10,7 @@ import { keyedDataPaths } from "./data/data_paths.ts";
 import { sourceFiles } from "./data/source_files.ts";
 import { computeOf } from "./model/compute.ts";
 import { capabilitiesOf } from "./model/kinds.ts";
+import { COMPARISON_BRIEF, SWEEP_BRIEF } from "./compare/comparison_brief.ts";
 
 /**
  * The one table of stages, in dependency order. `params` picks the part of the config a
@@ -83,19 +85,41 @@ export const COMPARE_STAGE: StageSpec<ResolvedConfig> = {
   params: () => {
     throw new Error("compare's params come from the configs it compares");
   },
-  terminalSummary: async (dir, columns) => {
+  terminalSummary: briefSummary(COMPARISON_BRIEF),
+  load: () => import("./compare.ts").then((m) => m.compare as StageFn),
+};
+
+/**
+ * Not a stage of one config's plan either: a sweep's report, run over every cell's cached
+ * artifacts of the stages in `after` (`train:<cell>`, `evaluate:<cell>`, `report:<cell>`);
+ * its params (stages/sweep.ts SweepParams) are given by the caller.
+ */
+export const SWEEP_STAGE: StageSpec<ResolvedConfig> = {
+  name: "sweep",
+  module: new URL("./sweep.ts", import.meta.url),
+  after: ["train", "evaluate", "report"],
+  publishes: true,
+  params: () => {
+    throw new Error("sweep's params come from the sweep's declaration and its cells");
+  },
+  terminalSummary: briefSummary(SWEEP_BRIEF),
+  load: () => import("./sweep.ts").then((m) => m.sweep as StageFn),
+};
+
+/** An aggregate artifact's tables and notes (its brief, `file`) laid out for a terminal. */
+function briefSummary(file: string): StageSpec["terminalSummary"] {
+  return async (dir, columns) => {
     const [{ readComparisonBrief }, { renderPlainText }] = await Promise.all([
       import("./compare/comparison_brief.ts"),
       import("./render/plain_text.ts"),
     ]);
-    const brief = await readComparisonBrief(dir);
+    const brief = await readComparisonBrief(dir, file);
     return brief && renderPlainText(brief, columns);
-  },
-  load: () => import("./compare.ts").then((m) => m.compare as StageFn),
-};
+  };
+}
 
 /** The stages whose artifacts are reports (published under reports/, traced by `trace`). */
-export const PUBLISHING_STAGES: string[] = [...STAGES, COMPARE_STAGE]
+export const PUBLISHING_STAGES: string[] = [...STAGES, COMPARE_STAGE, SWEEP_STAGE]
   .filter((spec) => spec.publishes)
   .map((spec) => spec.name);
 

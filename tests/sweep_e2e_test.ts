@@ -52,6 +52,14 @@ Deno.test("a sweep in two workers: each key once, then all hits, then only the c
     assertEquals([count("prepare"), count("train"), count("evaluate")], [1, 3, 3], first.stdout);
     assertEquals((await entries(store, "train")).length, 3);
     assert_(first.stdout.indexOf("prepare") < first.stdout.indexOf("worker processes"));
+    // It ends with the sweep report's path; the report holds every cell's own report.
+    const index = join(reports, "study", "index.html");
+    assertEquals(first.stdout.trim().split("\n").at(-1), `sweep    ${index}`);
+    const html = await Deno.readTextFile(index);
+    for (const cell of ["kl", "sep/wSigma=0.25", "sep/wSigma=1"]) {
+      assert_(html.includes(`href="cells/${cell}/index.html"`), `no link to ${cell}`);
+      assert_((await Deno.stat(join(reports, "study", "cells", cell, "index.html"))).isFile);
+    }
 
     const second = await run();
     assertEquals(second.code, 0, second.stderr);
@@ -61,8 +69,15 @@ Deno.test("a sweep in two workers: each key once, then all hits, then only the c
     const changed = await run();
     assertEquals(changed.code, 0, changed.stderr);
     const rerun = ranKeys(changed.stdout);
-    assertEquals(rerun.map((r) => r.split(" ")[0]).sort(), ["evaluate", "report", "train"]);
-    const cellLines = changed.stdout.split("\n").filter((l) => / ran in /.test(l));
+    // The changed cell's stages, and the sweep's report over it.
+    assertEquals(rerun.map((r) => r.split(" ")[0]).sort(), [
+      "evaluate",
+      "report",
+      "sweep",
+      "train",
+    ]);
+    const cellLines = changed.stdout.split("\n")
+      .filter((l) => / ran in /.test(l) && !l.startsWith("sweep "));
     assert_(cellLines.every((l) => l.startsWith("study/sep/wSigma=2  ")), changed.stdout);
   } finally {
     await Deno.remove(dir, { recursive: true });

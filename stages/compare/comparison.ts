@@ -51,13 +51,16 @@ interface Column {
   cell: (run: ComparedRun) => Cell;
   right?: boolean;
   /** Its number summarized over seeds (seedSummaryTable), under `head` unless it names one. */
-  summary?: {
-    head?: string;
-    digits: number;
-    value: (m: Metrics) => number | null;
-    /** Marks the summary (†) when a run's value carries that caveat. */
-    caveat?: (m: Metrics) => boolean;
-  };
+  summary?: Omit<SeedColumn, "head"> & { head?: string };
+}
+
+/** A number summarized over seeds: its head, its decimals, its value in a run's metrics. */
+export interface SeedColumn {
+  head: string;
+  digits: number;
+  value: (m: Metrics) => number | null;
+  /** Marks the summary (†) when a run's value carries that caveat. */
+  caveat?: (m: Metrics) => boolean;
 }
 
 const CONFIG: Column = { head: "config", cell: (r) => r.config.name };
@@ -187,9 +190,7 @@ export function seedSummaryTable(runs: ComparedRun[]): Table | null {
   const groups = new Map<string, ComparedRun[]>();
   for (const run of runs) groups.set(run.group, [...groups.get(run.group) ?? [], run]);
   if (![...groups.values()].some((g) => g.length > 1)) return null;
-  const summarized = pageColumns(runs).flat().flatMap((c) =>
-    c.summary ? [{ ...c.summary, head: c.summary.head ?? c.head }] : []
-  );
+  const summarized = seedColumns(runs).flat();
   return {
     columns: ["config", "seeds", ...summarized.map((s) => s.head)],
     align: ["left", "left", ...summarized.map(() => "right" as const)],
@@ -204,6 +205,17 @@ export function seedSummaryTable(runs: ComparedRun[]): Table | null {
   };
 }
 
+/**
+ * The numbers summarized over seeds, in the comparison's two pages (the bound and its
+ * terms; training and the latent code): every metric column METRIC_ROWS gives a head, and
+ * the IW bound.
+ */
+export function seedColumns(runs: ComparedRun[]): SeedColumn[][] {
+  return pageColumns(runs).map((columns) =>
+    columns.flatMap((c) => c.summary ? [{ ...c.summary, head: c.summary.head ?? c.head }] : [])
+  );
+}
+
 /** `mean ± sd` (sample sd, n − 1) of the values that exist; the mean alone for one. */
 function meanSd(values: (number | null)[], digits: number): Cell {
   const present = values.filter((v): v is number => v !== null);
@@ -215,10 +227,16 @@ function meanSd(values: (number | null)[], digits: number): Cell {
 }
 
 /** Beside an MI estimate at its ceiling log N, pointing to the note that says why. */
-const CEILING_MARK = "†";
+export const CEILING_MARK = "†";
 
-/** What the tables' numbers mean, what each run's bounds bound, and its likelihood. */
-export function comparisonNotes(runs: ComparedRun[]): string[] {
+/**
+ * What the tables' numbers mean, what each run's bounds bound, and its likelihood; and what
+ * the seed summary is, unless the caller says it (`overSeeds: false`).
+ */
+export function comparisonNotes(
+  runs: ComparedRun[],
+  { overSeeds = true }: { overSeeds?: boolean } = {},
+): string[] {
   const kMax = runs.flatMap((r) => r.metrics.test.iw?.map((e) => e.k) ?? []);
   const likelihoods = [...new Set(runs.map((r) => r.metrics.likelihood))];
   return [
@@ -237,7 +255,7 @@ export function comparisonNotes(runs: ComparedRun[]): string[] {
       ]
       : []),
     // Some config ran under several seeds: the seed summary table is there.
-    ...(new Set(runs.map((r) => r.group)).size < runs.length
+    ...(overSeeds && new Set(runs.map((r) => r.group)).size < runs.length
       ? [
         "Over seeds: mean ± sample standard deviation of each config's runs. A seed changes " +
         "every random draw of a run — the train/test split, the initial weights, the batches, " +

@@ -5,9 +5,10 @@
  */
 import type { Row } from "../../lib/table.ts";
 import { capabilitiesOf } from "../model/kinds.ts";
-import { metric } from "../evaluation/metrics.ts";
+import { metric, METRIC_ROWS } from "../evaluation/metrics.ts";
 import type { ChartFigure, Skipped } from "../render/chart.ts";
 import { CATEGORICAL, type ChartSpec } from "../render/figure.ts";
+import { notation } from "../render/notation.ts";
 import { bool, num } from "../render/upstream.ts";
 import type { ComparedRun } from "./comparison.ts";
 
@@ -24,11 +25,11 @@ const SIZE = { width: 420, height: 260 };
 /** Two panels side by side, with the legend, within a 980 px page. */
 const PANEL = { width: 330, height: 240 };
 /** Colour by config; a config's runs under several seeds share its colour. */
-const byGroup = (runs: ComparedRunData[]) =>
+const byGroup = (runs: ComparedRun[], title = "config") =>
   ({
     field: "group",
     type: "nominal",
-    title: "config",
+    title,
     sort: [...new Set(runs.map((r) => r.group))],
     scale: { range: CATEGORICAL },
   }) as const;
@@ -50,7 +51,22 @@ const symlogTicks = (max: number) => SYMLOG_TICKS.filter((t) => t <= 1.2 * max);
 const CURVE_POINTS = 120;
 const RUN = "run", CURVE = "equal −ELBO";
 
-function rateDistortion(runs: ComparedRunData[]): ChartFigure | Skipped {
+/**
+ * A metric's label as the report writes it (metrics.ts METRIC_ROWS), when every run's
+ * notation gives the same one; its head in the comparison's tables otherwise.
+ */
+function metricLabel(runs: ComparedRun[], key: "rate" | "distortion"): string {
+  const row = METRIC_ROWS[key];
+  const labels = new Set(runs.map((run) => row.label(notation(run.metrics))));
+  return labels.size === 1 ? [...labels][0] : row.compared.head;
+}
+
+/** Each run's test rate against its distortion, one colour per group, with the equal-ELBO curve. */
+export function rateDistortion(
+  runs: ComparedRun[],
+  /** What a group is, for the legend: a config (compare), a variant at a grid point (sweep). */
+  groupTitle = "config",
+): ChartFigure | Skipped {
   const id = "rate_distortion", title = "Rate and distortion";
   const points = runs.flatMap((run) => {
     const rate = metric(run.metrics.test, "rate").value;
@@ -76,14 +92,14 @@ function rateDistortion(runs: ComparedRunData[]): ChartFigure | Skipped {
     x: {
       field: "rate",
       type: "quantitative",
-      title: `rate, KL (${NATS}, symlog)`,
+      title: `${metricLabel(runs, "rate")} (${NATS}, symlog)`,
       scale: { type: "symlog" },
       axis: { values: symlogTicks(maxRate) },
     },
     y: {
       field: "distortion",
       type: "quantitative",
-      title: `distortion (${NATS})`,
+      title: `${metricLabel(runs, "distortion")} (${NATS})`,
       scale: { zero: false },
     },
   } as const;
@@ -100,7 +116,7 @@ function rateDistortion(runs: ComparedRunData[]): ChartFigure | Skipped {
       {
         transform: only(RUN),
         mark: { type: "point", filled: true, size: 80, opacity: 0.9 },
-        encoding: { ...position, color: byGroup(runs) },
+        encoding: { ...position, color: byGroup(runs, groupTitle) },
       },
       {
         mark: { type: "text", align: "left", dx: 7, dy: -7, fontSize: 11 },

@@ -5,8 +5,11 @@
  */
 import type { Provenance } from "./figure.ts";
 
-/** A table cell: text, optionally monospace and with a tooltip (the full key, a reason). */
-export type Cell = string | { text: string; title?: string; code?: boolean };
+/** Text in a table cell, optionally monospace, with a tooltip (the full key, a reason), a link. */
+export type Span = string | { text: string; title?: string; code?: boolean; href?: string };
+
+/** A table cell: one span, or several shown comma-separated (a group's seeds, each linked). */
+export type Cell = Span | Span[];
 
 export interface Table {
   columns: string[];
@@ -53,7 +56,10 @@ export const heading = (text: string): Block => ({
   id: text.toLowerCase().replace(/[^a-z0-9]+/g, "-"),
 });
 
-export const cellText = (cell: Cell): string => typeof cell === "string" ? cell : cell.text;
+const spanText = (span: Span): string => typeof span === "string" ? span : span.text;
+
+export const cellText = (cell: Cell): string =>
+  Array.isArray(cell) ? cell.map(spanText).join(", ") : spanText(cell);
 
 /** `Figure 3. Latent space.` — the same label in both renderings. */
 export const figureLabel = (number: number, figure: FigureEntry): string =>

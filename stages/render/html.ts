@@ -9,6 +9,7 @@ import {
   type FigureEntry,
   figureLabel,
   type ReportDocument,
+  type Span,
   type Table,
 } from "./document.ts";
 import type { Provenance } from "./figure.ts";
@@ -54,11 +55,19 @@ export function inlineSvg(svg: string, label: string): string {
 
 function cell(value: Cell, tag: "td" | "th", align?: string): string {
   const cls = align === "right" ? ' class="right"' : "";
-  if (typeof value === "string") return `<${tag}${cls}>${escape(value)}</${tag}>`;
+  const inner = Array.isArray(value) ? value.map(span).join(", ") : span(value);
+  return `<${tag}${cls}>${inner}</${tag}>`;
+}
+
+function span(value: Span): string {
+  if (typeof value === "string") return escape(value);
   const title = value.title ? ` title="${escape(value.title)}"` : "";
   const text = escape(value.text);
-  const inner = value.code ? `<code${title}>${text}</code>` : `<span${title}>${text}</span>`;
-  return `<${tag}${cls}>${inner}</${tag}>`;
+  if (value.href) {
+    const inner = value.code ? `<code>${text}</code>` : text;
+    return `<a href="${escape(value.href)}"${title}>${inner}</a>`;
+  }
+  return value.code ? `<code${title}>${text}</code>` : `<span${title}>${text}</span>`;
 }
 
 function table({ columns, align = [], rows }: Table): string {

@@ -10,6 +10,7 @@ import {
   type FigureEntry,
   figureLabel,
   type ReportDocument,
+  type Span,
   type Table,
 } from "./document.ts";
 import { padVisible, visibleWidth } from "../../pipeline/text_width.ts";
@@ -38,12 +39,16 @@ function escape(text: string, inTable = false): string {
 }
 
 /** A table cell on one line; code spans keep their text but still escape pipes (GFM). */
-const cellMarkdown = (value: Cell): string => {
+const cellMarkdown = (value: Cell): string =>
+  Array.isArray(value) ? value.map(spanMarkdown).join(", ") : spanMarkdown(value);
+
+function spanMarkdown(value: Span): string {
   const text = cellText(value).replace(/\n/g, " ");
-  return typeof value !== "string" && value.code
+  const shown = typeof value !== "string" && value.code
     ? `\`${text.replace(/\|/g, "\\|")}\``
     : escape(text, true);
-};
+  return typeof value !== "string" && value.href ? `[${shown}](${value.href})` : shown;
+}
 
 /** A GFM table whose columns are padded to line up, so that it reads as plain text too. */
 function markdownTable({ columns, align = [], rows }: Table): string {

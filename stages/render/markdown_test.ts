@@ -31,3 +31,12 @@ Deno.test("markdown text: a backslash only where Markdown would read markup", ()
   assertEquals(render(text("# not a heading")), "\\# not a heading");
   assertEquals(render(text("- not a list")), "\\- not a list");
 });
+
+Deno.test("a cell of several linked spans: each a link, comma-separated", () => {
+  const seeds = [0, 1].map((s) => ({ text: String(s), href: `cells/kl/seed${s}/index.html` }));
+  const md = render(table({ columns: ["group", "seeds"], rows: [["kl", seeds]] }));
+  assertEquals(
+    md.split("\n")[2],
+    "| kl    | [0](cells/kl/seed0/index.html), [1](cells/kl/seed1/index.html) |",
+  );
+});

@@ -1,6 +1,6 @@
 import { visibleWidth } from "../../pipeline/text_width.ts";
 import { assert_, assertEquals, assertIncludes } from "../../pipeline/test_assert.ts";
-import { type Table, table, text } from "./document.ts";
+import { cellText, type Table, table, text } from "./document.ts";
 import { plainTable, renderPlainText } from "./plain_text.ts";
 
 const COMPARISON: Table = {
@@ -19,7 +19,7 @@ const COMPARISON: Table = {
 const groupsOf = (rendered: string) => rendered.split("\n\n").map((g) => g.split("\n"));
 
 Deno.test("a plain table fits any width from 20 to 200 columns and keeps every cell", () => {
-  const cells = COMPARISON.rows.flat().map((c) => typeof c === "string" ? c : c.text);
+  const cells = COMPARISON.rows.flat().map(cellText);
   for (let columns = 20; columns <= 200; columns++) {
     const rendered = plainTable(COMPARISON, columns - 1);
     for (const line of rendered.split("\n")) {

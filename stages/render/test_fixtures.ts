@@ -79,11 +79,13 @@ export async function writeFixtures(root: string, options: FixtureOptions = {}):
   return { config, inputs, inputKeys };
 }
 
-async function writeManifest(
+/** A manifest as the store writes it, recording `files` (none unless given). */
+export async function writeManifest(
   dir: string,
   stage: string,
   inputs: Record<string, string>,
   config: ResolvedConfig,
+  files: Manifest["files"] = {},
 ): Promise<void> {
   const usesTfjs = stage !== "prepare";
   const manifest: Manifest = {
@@ -110,7 +112,7 @@ async function writeManifest(
     endedAt: "2026-01-01T00:00:01.000Z",
     durationMs: 1000,
     runInfo: {},
-    files: {},
+    files,
   };
   await writeFile(join(dir, "manifest.json"), JSON.stringify(manifest, null, 2));
 }

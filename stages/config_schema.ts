@@ -175,7 +175,9 @@ export const evaluateSchema = z.strictObject({
    * against N test images (a seeded, stratified subset; fewer when a split is smaller), and
    * N train images against the same test images as the data-against-data floor; CVAEs also
    * per class. 0 switches it off, and with it the classify stage unless the model is
-   * conditional. ≤ 10,000 (a covariance needs 2).
+   * conditional. ≤ 10,000 (a covariance needs 2). The estimate is biased up by about 1/N (on
+   * mnist the floor is 0.95 at N = 1000, 0.46 at 2000); its time is the eigendecompositions',
+   * which do not grow with N.
    */
   frechetSamples: z.int().min(0).max(10_000).refine(
     (n) => n !== 1,

@@ -242,7 +242,7 @@ Deno.test("names, tampering, gc and bad flags through the command line", async (
     const status = await taskIn(user, "status", "mine.yaml", "--artifacts", "../artifacts");
     assertEquals(status.code, 0, status.stderr);
     const lines = status.stdout.trim().split("\n");
-    assertEquals(lines.length, 4, status.stdout);
+    assertEquals(lines.length, 5, status.stdout); // prepare, classify, train, evaluate, report
     assert_(lines.every((l) => l.endsWith("cached")), status.stdout);
     const figures = join(reports, "synthetic", "figures");
     const svg = (await Array.fromAsync(Deno.readDir(figures))).find((e) =>

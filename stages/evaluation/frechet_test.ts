@@ -6,6 +6,7 @@ import {
   type GaussianFit,
   psdSqrt,
   symmetricEigen,
+  symmetricEigenvalues,
 } from "./frechet.ts";
 
 /** a·b for [d, d] row-major matrices (the test's own, plain loops). */
@@ -164,4 +165,9 @@ Deno.test("Fréchet distance from samples converges to the population value", ()
   // The estimate's error shrinks like 1/√n (its spread) and 1/n (its bias).
   assert_(errors[1] < 0.005 * population, `errors ${errors} of ${population}`);
   assert_(errors[0] > 10 * errors[1], `errors ${errors}`);
+});
+
+Deno.test("symmetricEigenvalues: the values of symmetricEigen, without the vectors", () => {
+  const a = randomPsd(9, 4, new Rng(6));
+  assertEquals(symmetricEigenvalues(a, 9), symmetricEigen(a, 9).values);
 });

@@ -227,3 +227,15 @@ Deno.test("comparison: an MI estimate past log N is marked saturated, never 'a �
   // Below the ceiling, no mark and no caveat.
   assert_(!comparisonNotes([scored("kl", "vae", {})]).some((n) => n.startsWith("†")));
 });
+
+Deno.test("comparison notes: the Fréchet columns with their N, only when a run has them", () => {
+  const runs = [
+    scored("a", "vae", { frechet: 30, frechetFloor: 0.4, frechetSamples: 2000 }),
+    scored("b", "vae", {}),
+  ];
+  assertEquals(rowsOf(comparisonTables(runs)[1]).map((r) => r["Fréchet"]), ["30.00", "n/a"]);
+  const note = comparisonNotes(runs).find((n) => n.startsWith("Fréchet:"));
+  assertIncludes(note ?? "", "between N = 2,000 decoded prior samples and as many test images");
+  assertIncludes(note ?? "", "lower is better");
+  assert_(!comparisonNotes([scored("b", "vae", {})]).some((n) => n.startsWith("Fréchet")));
+});

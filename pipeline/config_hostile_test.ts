@@ -197,6 +197,18 @@ const CASES: Record<string, Case> = {
     files: { "c.yaml": "data:\n  classes: [1, 2, 3]\n  limit:\n    train: 2\n" },
     says: ["c.yaml:4: data.limit.train must be ≥ 3 to keep one example of each of the 3 classes"],
   },
+  "one Fréchet sample": {
+    files: { "c.yaml": "evaluate:\n  frechetSamples: 1\n" },
+    says: ["c.yaml:2: evaluate.frechetSamples must be 0 (off) or at least 2", "got 1"],
+  },
+  "a Fréchet distance without a hidden layer to take features from": {
+    files: { "c.yaml": "classifier:\n  hidden: []\n" },
+    says: ["c.yaml:2: classifier.hidden must have a hidden layer", "evaluate.frechetSamples: 0"],
+  },
+  "Fréchet features too wide to decompose": {
+    files: { "c.yaml": "classifier:\n  hidden: [64, 1024]\n" },
+    says: ["c.yaml:2: classifier.hidden[1] must be ≤ 512 in its last layer", "got 1024"],
+  },
   "a __proto__ key": {
     files: { "c.yaml": "__proto__:\n  seed: 5\n" },
     says: ["c.yaml:1:1: unknown key __proto__"],

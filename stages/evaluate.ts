@@ -15,6 +15,7 @@ import { writeCsv } from "../lib/table.ts";
 import { type Classifier, disposeClassifier } from "./classifier/mlp.ts";
 import { loadClassifier } from "./classifier/saved.ts";
 import { readClassifierSummary } from "./classifier/summary.ts";
+import type { Dataset } from "./data/dataset.ts";
 import { readPrepared } from "./data/prepared.ts";
 import {
   classDistanceRows,
@@ -26,6 +27,7 @@ import {
 } from "./evaluation/conditional.ts";
 import { elboTerms, negElboPerExample, reconstructionErrors } from "./evaluation/elbo.ts";
 import { type Examples, examplesOf, isBinary } from "./evaluation/examples.ts";
+import { frechetScores } from "./evaluation/frechet_scores.ts";
 import {
   classSamples,
   type ImageSet,
@@ -42,7 +44,13 @@ import {
   latentRows,
 } from "./evaluation/latent_stats.ts";
 import { describeBinarization, describeLikelihood } from "./evaluation/likelihood.ts";
-import { DEFINITIONS, type Metrics, NATS, NOT_APPLICABLE } from "./evaluation/metrics.ts";
+import {
+  DEFINITIONS,
+  FRECHET_OFF,
+  type Metrics,
+  NATS,
+  NOT_APPLICABLE,
+} from "./evaluation/metrics.ts";
 import { miAgainstCeiling } from "./evaluation/mi_ceiling.ts";
 import { passMutualInformation } from "./evaluation/mutual_information.ts";
 import { posteriorPass } from "./evaluation/posterior_pass.ts";
@@ -66,10 +74,15 @@ interface Run {
   model: Model;
   summary: TrainingSummary;
   card: DatasetCard;
-  /** The classify stage's net and its test accuracy (CVAEs only). */
+  /**
+   * The classify stage's net and its test accuracy: the judge of a CVAE's class samples and
+   * the feature space of the Fréchet distance. Null when the classify stage did not run.
+   */
   classifier: { net: Classifier; testAccuracy: number } | null;
   test: Examples;
   train: Examples;
+  /** The splits as prepared (the classifier's view of the data, without binarization). */
+  prepared: { test: Dataset; train: Dataset };
   /** How the evaluated pixels relate to the likelihood (see describeBinarization). */
   binarization: string;
   /** cvae-prior's μ^Y table [classes, d], row-major. */
@@ -89,6 +102,7 @@ const PHASES = [
   "importance weighting",
   "mutual information",
   "conditional",
+  "fréchet distance",
   "tables",
   "images",
 ] as const;
@@ -137,11 +151,10 @@ async function load(ctx: StageContext<EvaluateStageParams>): Promise<Run> {
     model,
     summary,
     card,
-    classifier: capabilitiesOf(model.params.kind).conditional
-      ? await loadJudge(ctx.inputs.classify)
-      : null,
+    classifier: ctx.inputs.classify ? await loadJudge(ctx.inputs.classify) : null,
     test: examples(test, "test"),
     train: examples(train, "train"),
+    prepared: { test, train },
     binarization: describeBinarization(card.binarize, card.threshold, resample),
     classMeans: model.classMeans ? Float32Array.from(model.classMeans.dataSync()) : null,
     opts,
@@ -159,7 +172,7 @@ type Scores = ReturnType<typeof score>;
 
 /** Every number, in the order they depend on each other. */
 function score(run: Run, timed: Timed, progress: StageContext["progress"]) {
-  const { model, test, train, opts, rng } = run;
+  const { model, test, train, opts, rng, classifier } = run;
   const sampled = model.logVar !== undefined;
   const testPass = timed(
     "test pass",
@@ -188,7 +201,7 @@ function score(run: Run, timed: Timed, progress: StageContext["progress"]) {
       () => passMutualInformation(testPass, test.labels, opts.miExamples, rng),
     )
     : null;
-  const cvae = run.classifier && negElbo
+  const cvae = capabilitiesOf(model.params.kind).conditional && negElbo
     ? timed("conditional", () => ({
       // Each label's pass redraws the test pass's ε, so only the label differs.
       logPx: mean(logPxFromLabels(
@@ -197,7 +210,7 @@ function score(run: Run, timed: Timed, progress: StageContext["progress"]) {
       )),
       samples: sampleAccuracy(
         model,
-        run.classifier!.net,
+        judge(classifier),
         run.classMeans,
         opts.samplesPerClass,
         rng.fork("class-samples"),
@@ -206,7 +219,30 @@ function score(run: Run, timed: Timed, progress: StageContext["progress"]) {
     }))
     : null;
   const klRows = klPerDimRows(testPass);
-  return { testPass, trainPass, negElbo, iw, mi, cvae, klRows };
+  const reference = referenceGaussian(model, run.classMeans, aggregatePosterior(testPass));
+  const frechet = opts.frechetSamples > 0
+    ? timed("fréchet distance", () =>
+      frechetScores(
+        {
+          model,
+          classifier: judge(classifier),
+          ...run.prepared,
+          classes: run.summary.classes,
+          classMeans: run.classMeans,
+          reference,
+        },
+        opts.frechetSamples,
+        rng.fork("frechet"),
+        opts.batchSize,
+      ))
+    : null;
+  return { testPass, trainPass, negElbo, iw, mi, cvae, klRows, reference, frechet };
+}
+
+/** The classify stage's net, which the registry runs whenever evaluate needs it. */
+function judge(classifier: Run["classifier"]): Classifier {
+  if (!classifier) throw new Error("evaluate: no classify input; the registry must list it");
+  return classifier.net;
 }
 
 /** metrics.json: see DEFINITIONS (written into it) for what each number is. */
@@ -233,7 +269,10 @@ function metricsJson(run: Run, s: Scores): Metrics {
       ...(s.mi ? { miExamples: s.mi.examples } : {}),
       ...(s.iw ? { iwExamples: s.iw.examples, iwExamplesElbo: s.iw.elbo } : {}),
       iw: s.iw?.estimates ?? null,
-      ...(sampled ? {} : { reasons: NOT_APPLICABLE.test }),
+      frechet: s.frechet?.samples ?? null,
+      frechetFloor: s.frechet?.floor ?? null,
+      ...(s.frechet ? { frechetSamples: s.frechet.examples } : {}),
+      ...reasons(sampled ? {} : NOT_APPLICABLE.test, s.frechet ? {} : FRECHET_OFF),
     },
     train: {
       examples: train.n,
@@ -250,11 +289,20 @@ function metricsJson(run: Run, s: Scores): Metrics {
           sampleAccuracy: s.cvae.samples.overall,
           samplesPerClass: run.opts.samplesPerClass,
           classifierTestAccuracy: run.classifier!.testAccuracy,
+          frechetClassMean: s.frechet?.classMean?.samples ?? null,
+          frechetClassMeanFloor: s.frechet?.classMean?.floor ?? null,
+          ...reasons(s.frechet ? {} : FRECHET_OFF),
         },
       }
       : {}),
     definitions: DEFINITIONS,
   };
+}
+
+/** `{ reasons }` when any of the parts has one, else nothing. */
+function reasons(...parts: Record<string, string>[]): { reasons?: Record<string, string> } {
+  const all = Object.assign({}, ...parts);
+  return Object.keys(all).length ? { reasons: all } : {};
 }
 
 const KL_COLUMNS = [
@@ -288,7 +336,13 @@ async function writeTables(
   await writeCsv(out("iw.csv"), iwRows, iwColumns);
   await writeCsv(out("latents.csv"), latentRows(s.testPass, run.test.labels));
   if (s.cvae) {
-    const rows = perClassRows(run.test, s.negElbo!, classes, s.cvae.samples.perClass);
+    const rows = perClassRows(
+      run.test,
+      s.negElbo!,
+      classes,
+      s.cvae.samples.perClass,
+      s.frechet?.perClass ?? null,
+    );
     await writeCsv(out("per_class.csv"), rows);
   }
   if (run.classMeans) {
@@ -302,7 +356,7 @@ async function writeTables(
 function images(run: Run, s: Scores): Record<string, ImageSet> {
   const { model, test, opts, rng, classMeans } = run;
   const classes = run.summary.classes;
-  const reference = referenceGaussian(model, classMeans, aggregatePosterior(s.testPass));
+  const reference = s.reference;
   const ranked = s.klRows.map((r) => r.dim as number);
   return {
     reconstructions: reconstructions(
@@ -379,5 +433,8 @@ function summaryLine({ test, cvae }: Metrics): string {
       : `MI ${miAgainstCeiling(test.mutualInformation, test.logN, test.latentDim)}`,
     `active ${test.activeUnits}/${test.latentDim}`,
     ...(cvae ? [`sample accuracy ${(100 * cvae.sampleAccuracy).toFixed(1)}%`] : []),
+    ...(test.frechet === null || test.frechetFloor === null
+      ? []
+      : [`Fréchet ${f(test.frechet)} (train vs test ${f(test.frechetFloor)})`]),
   ].join("  ");
 }

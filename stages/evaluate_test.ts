@@ -9,7 +9,7 @@ import { Rng } from "../lib/rng.ts";
 import type { StageContext } from "../pipeline/stage.ts";
 import { testContext } from "../pipeline/stage_testing.ts";
 import { readCsv } from "../lib/table.ts";
-import { assert_, assertClose, assertEquals } from "../pipeline/test_assert.ts";
+import { assert_, assertClose, assertEquals, assertIncludes } from "../pipeline/test_assert.ts";
 import { readClassifierSummary } from "./classifier/summary.ts";
 import { evaluate, type EvaluateStageParams } from "./evaluate.ts";
 import { readMetrics } from "./evaluation/metrics.ts";
@@ -28,6 +28,7 @@ const PARAMS: EvaluateStageParams = (() => {
       samplesPerClass: 20,
       classSampleImages: 5,
       gridSize: 5,
+      frechetSamples: 60,
     },
   });
   return { seed: c.seed, compute: computeOf(c), evaluate: c.evaluate };
@@ -37,13 +38,18 @@ async function runEvaluate(
   kind: ModelKind,
   model: Record<string, unknown> = {},
   progress?: StageContext["progress"],
+  params = PARAMS,
 ): Promise<string> {
   const inputs = {
     prepare: await preparedDir(),
     train: await trainedDir(kind, model),
-    classify: await classifierDir(),
+    // As the registry has it: the classifier when the model is conditional or asks for the
+    // Fréchet distance.
+    ...(capabilitiesOf(kind).conditional || params.evaluate.frechetSamples > 0
+      ? { classify: await classifierDir() }
+      : {}),
   };
-  const ctx = await testContext(PARAMS, { dir: ROOT, inputs, seed: SEED });
+  const ctx = await testContext(params, { dir: ROOT, inputs, seed: SEED });
   await evaluate(progress ? { ...ctx, progress } : ctx);
   return ctx.outDir;
 }
@@ -174,10 +180,11 @@ Deno.test("evaluate names each phase from the first second, with a bar for the I
     "3 importance weighting",
     "4 mutual information",
     "5 conditional",
-    "6 tables",
-    "7 images",
+    "6 fréchet distance",
+    "7 tables",
+    "8 images",
   ]);
-  assertEquals([phases.total, phases.options], [8, { phases: true }]);
+  assertEquals([phases.total, phases.options], [9, { phases: true }]);
   assertEquals(iw.ticks.length, iw.total);
   // Progress only shows: the files are the ones a silent run writes, byte for byte.
   assertEquals(await filesOf(dir), await filesOf(await runEvaluate("cvae-prior")));
@@ -209,7 +216,19 @@ Deno.test("evaluate cvae: per-class bounds, sample accuracy, class-mean tables",
   // in the mean over examples too.
   assert_(cvae.logPx >= cvae.logPxGivenY - Math.log(4) - 1e-9, JSON.stringify(cvae));
   const perClass = await readCsv(join(dir, "per_class.csv"));
-  assertEquals(Object.keys(perClass[0]), ["label", "n", "log_px_given_y", "sample_accuracy"]);
+  assertEquals(Object.keys(perClass[0]), [
+    "label",
+    "n",
+    "log_px_given_y",
+    "sample_accuracy",
+    "frechet",
+    "frechet_floor",
+    "frechet_examples",
+  ]);
+  // 60 test images in 4 equal classes: 15 per class, and the mean over classes.
+  assertEquals(perClass.map((r) => r.frechet_examples), [15, 15, 15, 15]);
+  const classMean = perClass.reduce((s, r) => s + (r.frechet as number), 0) / 4;
+  assertClose(cvae.frechetClassMean!, classMean, 1e-12);
   assertEquals(perClass.reduce((s, r) => s + (r.n as number), 0), 80);
   const mean = perClass.reduce((s, r) => s + (r.sample_accuracy as number), 0) / 4;
   assertClose(cvae.sampleAccuracy, mean, 1e-12);
@@ -350,3 +369,26 @@ async function independentElbo(w: Weights, kind: ModelKind, split: "test" | "tra
     mseMeanZ: mseMean / n,
   };
 }
+
+Deno.test("evaluate: the Fréchet distance of samples and its data floor, or null when off", async () => {
+  for (const kind of MODEL_KINDS) {
+    const { test } = await readMetrics(await runEvaluate(kind));
+    assertEquals(test.frechetSamples, 60, kind);
+    // A tiny model's samples sit further from the test images than real train images do.
+    assert_(
+      test.frechetFloor! > 0 && test.frechet! > test.frechetFloor!,
+      `${kind}: ${JSON.stringify(test)}`,
+    );
+  }
+  const off = structuredClone(PARAMS);
+  off.evaluate.frechetSamples = 0;
+  for (const kind of ["vae", "cvae-prior"] as const) {
+    const metrics = await readMetrics(await runEvaluate(kind, {}, undefined, off));
+    assertEquals([metrics.test.frechet, metrics.test.frechetFloor], [null, null]);
+    assertEquals(metrics.test.frechetSamples, undefined);
+    assertIncludes(metrics.test.reasons!.frechet!, "evaluate.frechetSamples is 0");
+    if (kind === "vae") continue;
+    assertEquals(metrics.cvae!.frechetClassMean, null);
+    assertIncludes(metrics.cvae!.reasons!.frechetClassMean!, "switched off");
+  }
+});

@@ -31,9 +31,10 @@ export const STAGES: StageSpec<ResolvedConfig>[] = [
     name: "classify",
     module: new URL("./classify.ts", import.meta.url),
     after: ["prepare"],
-    // The judge of class-conditional samples: only a conditional model has any.
-    when: (c) => capabilitiesOf(c.model.kind).conditional,
-    whenSays: "it runs only for conditional models",
+    // The judge of class-conditional samples, and the feature space of the Fréchet distance.
+    when: (c) => capabilitiesOf(c.model.kind).conditional || c.evaluate.frechetSamples > 0,
+    whenSays: "it runs for conditional models and for the Fréchet distance " +
+      "(evaluate.frechetSamples > 0)",
     params: (c) => ({ seed: c.seed, compute: computeOf(c), classifier: c.classifier }),
     load: () => import("./classify.ts").then((m) => m.classify as StageFn),
   },

@@ -31,8 +31,8 @@ Deno.test("run twice: the second run is all cache hits and writes nothing", asyn
   const second = await cli("run", CONFIG, "--artifacts", store, "--reports", reports);
   assertEquals(second.code, 0, second.stderr);
   const lines = second.stdout.trim().split("\n");
-  // A vae has no class-conditional samples to judge: no classify stage.
-  const stages = ["prepare", "train", "evaluate", "report"];
+  // A vae has no class samples to judge, but the Fréchet distance needs the classifier.
+  const stages = ["prepare", "classify", "train", "evaluate", "report"];
   assertEquals(lines.map((l) => l.split(" ")[0]), [...stages, "report"], second.stdout);
   assert_(lines.slice(0, -1).every((l) => l.includes("  cached  ")), second.stdout);
   assertEquals(lines.at(-1), `report   ${join(reports, "synthetic", "index.html")}`);

@@ -215,9 +215,13 @@ Deno.test("names, tampering, gc and bad flags through the command line", async (
   });
 
   await t.step("a stage that does not run for the config is refused, not ignored", async () => {
-    const says = `classify does not run for ${CONFIG} (it runs only for conditional models); ` +
-      "stages here: prepare, train, evaluate, report";
-    for (const args of [["verify", CONFIG, "classify"], ["run", CONFIG, "--force", "classify"]]) {
+    // A vae without the Fréchet distance has no use for the classifier.
+    const noFrechet = "evaluate:\n  frechetSamples: 0\n";
+    const off = await configIn("off", "off.yaml", noFrechet);
+    const says = `classify does not run for ${off} (it runs for conditional models and for ` +
+      "the Fréchet distance (evaluate.frechetSamples > 0)); stages here: prepare, train, " +
+      "evaluate, report";
+    for (const args of [["verify", off, "classify"], ["run", off, "--force", "classify"]]) {
       const result = await cli(...args, ...where);
       assertEquals(result.code, 1, result.stdout);
       assertEquals(result.stdout, "");
@@ -225,10 +229,10 @@ Deno.test("names, tampering, gc and bad flags through the command line", async (
       assertIncludes(result.stderr, says);
     }
     // An upper-case extension is a config, not a stage name.
-    const upper = await configIn("upper", "UP.YAML");
-    const result = await cli("verify", upper, CONFIG, "classify", ...where);
+    const upper = await configIn("upper", "UP.YAML", noFrechet);
+    const result = await cli("verify", upper, off, "classify", ...where);
     assertEquals(result.code, 1, result.stdout);
-    assertIncludes(result.stderr, `classify does not run for any of ${upper}, ${CONFIG}`);
+    assertIncludes(result.stderr, `classify does not run for any of ${upper}, ${off}`);
   });
 
   await t.step("paths are the user's: a task typed in another folder finds its files", async () => {
@@ -238,7 +242,7 @@ Deno.test("names, tampering, gc and bad flags through the command line", async (
     const status = await taskIn(user, "status", "mine.yaml", "--artifacts", "../artifacts");
     assertEquals(status.code, 0, status.stderr);
     const lines = status.stdout.trim().split("\n");
-    assertEquals(lines.length, 4, status.stdout);
+    assertEquals(lines.length, 5, status.stdout); // prepare, classify, train, evaluate, report
     assert_(lines.every((l) => l.endsWith("cached")), status.stdout);
     const figures = join(reports, "synthetic", "figures");
     const svg = (await Array.fromAsync(Deno.readDir(figures))).find((e) =>

@@ -74,15 +74,25 @@ export function disposeClassifier(c: Classifier): void {
   tf.dispose(classifierWeights(c).map((w) => w.tensor));
 }
 
+/**
+ * The relu activations of the last hidden layer [batch, width]: the features the Fréchet
+ * distance compares (the input itself when there is no hidden layer).
+ */
+export function features(c: Classifier, x: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() =>
+    c.layers.slice(0, -1).reduce(
+      // The first layer reads data: its input gradient is never needed.
+      (h, l, i) => tf.relu(dense(h, l.kernel, l.bias, { inputGrad: i > 0 })),
+      x,
+    )
+  );
+}
+
 /** Class logits [batch, numClasses]. */
 export function logits(c: Classifier, x: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
-    const last = c.layers.length - 1;
-    return c.layers.reduce((h, l, i) => {
-      // The first layer reads data: its input gradient is never needed.
-      const out = dense(h, l.kernel, l.bias, { inputGrad: i > 0 });
-      return i === last ? out : tf.relu(out);
-    }, x);
+    const out = c.layers[c.layers.length - 1];
+    return dense(features(c, x), out.kernel, out.bias, { inputGrad: c.layers.length > 1 });
   });
 }
 
@@ -93,14 +103,37 @@ export function crossEntropy(c: Classifier, x: tf.Tensor2D, yOneHot: tf.Tensor2D
 
 /** The most likely class index of each of the `n` images in `x`, in passes of `batchSize`. */
 export function predict(c: Classifier, x: Float32Array, batchSize = 1000): Int32Array {
+  const out = new Int32Array(x.length / c.inputDim);
+  return inBatches(c, x, batchSize, out, (xs) => tf.argMax(logits(c, xs), 1));
+}
+
+/** Width of `features`: the last hidden layer's (the input's when there is none). */
+export function featureWidth(c: Classifier): number {
+  return layerSizes(c).at(-2)!;
+}
+
+/** The features of the `n` images in `x`, [n, featureWidth] row-major. */
+export function featureRows(c: Classifier, x: Float32Array, batchSize = 1000): Float32Array {
+  const out = new Float32Array((x.length / c.inputDim) * featureWidth(c));
+  return inBatches(c, x, batchSize, out, (xs) => features(c, xs));
+}
+
+/** `f` of the images in `x`, in passes of `batchSize`, written row by row into `out`. */
+function inBatches<T extends Float32Array | Int32Array>(
+  c: Classifier,
+  x: Float32Array,
+  batchSize: number,
+  out: T,
+  f: (xs: tf.Tensor2D) => tf.Tensor,
+): T {
   const n = x.length / c.inputDim;
-  const out = new Int32Array(n);
+  const width = out.length / n;
   for (let start = 0; start < n; start += batchSize) {
     const size = Math.min(batchSize, n - start);
     const rows = x.subarray(start * c.inputDim, (start + size) * c.inputDim);
-    const best = tf.tidy(() => tf.argMax(logits(c, tf.tensor2d(rows, [size, c.inputDim])), 1));
-    out.set(best.dataSync(), start);
-    best.dispose();
+    const result = tf.tidy(() => f(tf.tensor2d(rows, [size, c.inputDim])));
+    out.set(result.dataSync(), start * width);
+    result.dispose();
   }
   return out;
 }

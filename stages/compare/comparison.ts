@@ -254,6 +254,7 @@ export function comparisonNotes(
         "(CVAEs only).",
       ]
       : []),
+    ...frechetNote(runs),
     // Some config ran under several seeds: the seed summary table is there.
     ...(overSeeds && new Set(runs.map((r) => r.group)).size < runs.length
       ? [
@@ -263,6 +264,23 @@ export function comparisonNotes(
       ]
       : []),
     ...likelihoods.map((l) => `Likelihood: ${l}.`),
+  ];
+}
+
+/** What the Fréchet columns compare, with the N they were computed at. */
+function frechetNote(runs: ComparedRun[]): string[] {
+  const sizes = [
+    ...new Set(runs.flatMap((r) => {
+      const n = metric(r.metrics.test, "frechetSamples").value;
+      return n === null ? [] : [formatCount(n)];
+    })),
+  ];
+  if (sizes.length === 0) return [];
+  return [
+    `Fréchet: the Fréchet distance (the FID's formula) between N = ${sizes.join(", ")} ` +
+    "decoded prior samples and as many test images in the classifier's last hidden layer; " +
+    "lower is better. Fréchet floor: the same between train and those test images, what real " +
+    "data scores at that N. class Fréchet: per class, the mean over classes (CVAEs only).",
   ];
 }
 

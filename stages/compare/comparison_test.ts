@@ -101,7 +101,14 @@ Deno.test("seed summary: mean ± sample sd per config, only when a config has se
     metrics: metricsOf({
       likelihood: "bernoulli",
       units: "nats per example",
-      test: { negElbo, distortion: negElbo - 5, rate: 5, activeUnits: 2, latentDim: 2 },
+      test: {
+        negElbo,
+        distortion: negElbo - 5,
+        rate: 5,
+        activeUnits: 2,
+        latentDim: 2,
+        frechet: negElbo / 10,
+      },
       train: {},
     }),
   });
@@ -118,6 +125,8 @@ Deno.test("seed summary: mean ± sample sd per config, only when a config has se
   // Mean 103, sample variance ((−3)² + (−1)² + 4²) / 2 = 13, sd √13 = 3.61.
   assertEquals(rows[0]["−ELBO"], "103.00 ± 3.61");
   assertEquals(rows[0].rate, "5.00 ± 0.00");
+  assertEquals(rows[0]["Fréchet"], "10.30 ± 0.36"); // the sample metric, over seeds alike
+  assertEquals(rows[0]["Fréchet floor"], "n/a");
   assertEquals(rows[0].seeds, "0, 1, 2");
   assertEquals(rows[1]["−ELBO"], "90.00");
   assertEquals(rows[1]["sample acc. (%)"], "n/a");
@@ -173,6 +182,9 @@ Deno.test("comparison tables: the IW column names what every run's bound is on",
     "active units",
     "MI (nats)",
     "sample acc.",
+    "Fréchet",
+    "Fréchet floor",
+    "class Fréchet",
     "evaluate",
   ]);
   const cvaes = comparisonTables([scored("c", "cvae-prior", {}), scored("d", "cvae-concat", {})]);
@@ -214,4 +226,16 @@ Deno.test("comparison: an MI estimate past log N is marked saturated, never 'a �
   }
   // Below the ceiling, no mark and no caveat.
   assert_(!comparisonNotes([scored("kl", "vae", {})]).some((n) => n.startsWith("†")));
+});
+
+Deno.test("comparison notes: the Fréchet columns with their N, only when a run has them", () => {
+  const runs = [
+    scored("a", "vae", { frechet: 30, frechetFloor: 0.4, frechetSamples: 2000 }),
+    scored("b", "vae", {}),
+  ];
+  assertEquals(rowsOf(comparisonTables(runs)[1]).map((r) => r["Fréchet"]), ["30.00", "n/a"]);
+  const note = comparisonNotes(runs).find((n) => n.startsWith("Fréchet:"));
+  assertIncludes(note ?? "", "between N = 2,000 decoded prior samples and as many test images");
+  assertIncludes(note ?? "", "lower is better");
+  assert_(!comparisonNotes([scored("b", "vae", {})]).some((n) => n.startsWith("Fréchet")));
 });

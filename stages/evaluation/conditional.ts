@@ -10,6 +10,7 @@ import type { Model } from "../model/networks.ts";
 import { decodeMeans } from "./decoding.ts";
 import { negElboPerExample } from "./elbo.ts";
 import { type Examples, relabelled } from "./examples.ts";
+import type { ClassFrechet } from "./frechet_scores.ts";
 import { logMeanExp } from "./log_sum_exp.ts";
 import { posteriorPass } from "./posterior_pass.ts";
 import { mean } from "./stats.ts";
@@ -85,12 +86,16 @@ export function sampleAccuracy(
   return { images, perClass: scored.perClass, overall: scored.overall };
 }
 
-/** per_class.csv: label, n, mean ELBO bound on log p(x|y) over the class, sample accuracy. */
+/**
+ * per_class.csv: label, n, mean ELBO bound on log p(x|y) over the class, sample accuracy,
+ * and with `frechet` the class's Fréchet distances and how many images each side had.
+ */
 export function perClassRows(
   ex: Examples,
   negElbo: Float64Array,
   classes: number[],
   samples: number[],
+  frechet: ClassFrechet[] | null,
 ): Row[] {
   return classes.map((label, k) => {
     const own = negElbo.filter((_, i) => ex.classIndex[i] === k);
@@ -99,6 +104,13 @@ export function perClassRows(
       n: own.length,
       log_px_given_y: own.length ? -mean(own) : null,
       sample_accuracy: samples[k],
+      ...(frechet
+        ? {
+          frechet: frechet[k].samples,
+          frechet_floor: frechet[k].floor,
+          frechet_examples: frechet[k].examples,
+        }
+        : {}),
     };
   });
 }

@@ -48,8 +48,13 @@ export interface TestMetrics extends ElboTerms {
   iwExamples?: number;
   iwExamplesElbo?: number;
   iw: IwEstimate[] | null;
-  /** Why each null number is null (an ae's). */
-  reasons?: Partial<typeof NOT_APPLICABLE.test>;
+  /** Null when switched off (evaluate.frechetSamples: 0), with the reason. */
+  frechet: number | null;
+  frechetFloor: number | null;
+  /** Present with a Fréchet distance. */
+  frechetSamples?: number;
+  /** Why each null number is null (an ae's; the Fréchet distance's when it is off). */
+  reasons?: Partial<typeof NOT_APPLICABLE.test & typeof FRECHET_OFF>;
 }
 
 /** The same terms over the whole train split. */
@@ -65,6 +70,10 @@ export interface CvaeMetrics {
   sampleAccuracy: number;
   samplesPerClass: number;
   classifierTestAccuracy: number;
+  /** Null when switched off, or when no class has 2 images to compare. */
+  frechetClassMean: number | null;
+  frechetClassMeanFloor: number | null;
+  reasons?: Partial<typeof FRECHET_OFF>;
 }
 
 /** An evaluate artifact's metrics.json. */
@@ -117,6 +126,25 @@ export const DEFINITIONS = {
     "labels as y, averaged over classes",
   classifierTestAccuracy: "that net's accuracy on the real test images: how far its labels " +
     "can be trusted. Not a ceiling: clean, prototypical samples can score above it",
+  frechet: "Fréchet distance d² = ‖μ₁ − μ₂‖² + tr(Σ₁ + Σ₂ − 2(Σ₁^{1/2} Σ₂ Σ₁^{1/2})^{1/2}) (the " +
+    "FID's formula, squared as the FID reports it; lower is better) between Gaussians fitted " +
+    "(mean, covariance over n − 1) to the features of frechetSamples decoded prior samples " +
+    "(pixel means, drawn as prior_samples are) and of frechetSamples test images (a seeded, " +
+    "stratified subset, as prepared: no evaluation binarization); features: the relu " +
+    "activations of the last hidden layer of the classify stage's net. Biased upward at " +
+    "finite N: read it against frechetFloor, at the same N",
+  frechetFloor: "the same distance between frechetSamples train images (a seeded, stratified " +
+    "subset) and the same test images: what real data scores at this N, the value a model " +
+    "whose samples were real images would reach in expectation",
+  frechetSamples: "N: samples, test images and train images on each side of frechet and " +
+    "frechetFloor (evaluate.frechetSamples, fewer when a split is smaller)",
+  frechetClassMean: "mean over classes of the same distance between each class's decoded " +
+    "samples (z ~ N(μ^Y, I) for cvae-prior; z ~ N(0, I) with label y for cvae-concat) and " +
+    "that class's images among the frechetSamples test images, m_y of each, m_y the fewer of " +
+    "the class's test and train images in the subsets (per_class.csv: frechet, " +
+    "frechet_examples); biased upward more than frechet, as m_y ≈ N/C",
+  frechetClassMeanFloor: "the same mean over classes of each class's m_y train images " +
+    "against its m_y test images (per_class.csv: frechet_floor)",
 };
 
 const AE = "an ae has no posterior variance (q(z|x) is a point mass at μ)";
@@ -136,6 +164,14 @@ export const NOT_APPLICABLE = {
     negElbo: `${AE}, so its ELBO is undefined`,
     rate: `${AE}, so its KL to any prior is undefined`,
   },
+};
+
+/** Why the Fréchet numbers are null when the config switches them off. */
+export const FRECHET_OFF = {
+  frechet: "evaluate.frechetSamples is 0: switched off",
+  frechetFloor: "evaluate.frechetSamples is 0: switched off",
+  frechetClassMean: "evaluate.frechetSamples is 0: switched off",
+  frechetClassMeanFloor: "evaluate.frechetSamples is 0: switched off",
 };
 
 /** A number of metrics.json and, when it is null, why. */
@@ -184,6 +220,9 @@ export interface MetricRow {
   /** Whether a run's value is at a limit, for the comparison's mark (†) and its note. */
   caveat?: (metrics: Metrics) => boolean;
 }
+
+/** The Fréchet distance's unit: squared distance between feature vectors, not nats. */
+const FRECHET_UNIT = "squared classifier-feature distance";
 
 /** A defined number the tables can show. */
 type RowKey = keyof typeof DEFINITIONS & SectionKey;
@@ -272,6 +311,38 @@ export const METRIC_ROWS = {
     note: () => "decoded samples the classifier gives their conditioning class",
     compared: { head: "sample acc.", table: "code" },
   },
+  frechet: {
+    label: () => "Fréchet distance, prior samples to test images",
+    section: "test",
+    unit: FRECHET_UNIT,
+    digits: 2,
+    note: (_, metrics) => frechetNote(metrics.test.frechetSamples, metrics.test.frechetFloor),
+    compared: { head: "Fréchet", table: "code" },
+  },
+  frechetFloor: {
+    label: () => "Fréchet distance, train images to test images",
+    section: "test",
+    unit: FRECHET_UNIT,
+    digits: 2,
+    note: (_, metrics) =>
+      frechetNote(metrics.test.frechetSamples) + "; the data-against-data floor",
+    compared: { head: "Fréchet floor", table: "code" },
+  },
+  frechetClassMean: {
+    label: () => "Fréchet distance per class, class samples to test images, mean",
+    section: "cvae",
+    unit: FRECHET_UNIT,
+    digits: 2,
+    note: (_, metrics) => frechetNote(undefined, metrics.cvae?.frechetClassMeanFloor),
+    compared: { head: "class Fréchet", table: "code" },
+  },
+  frechetClassMeanFloor: {
+    label: () => "Fréchet distance per class, train to test images, mean",
+    section: "cvae",
+    unit: FRECHET_UNIT,
+    digits: 2,
+    note: () => "the data-against-data floor per class; per_class.csv has each class",
+  },
   activeUnits: {
     label: () => "active units",
     section: "test",
@@ -312,6 +383,17 @@ function miNote(test: TestMetrics): string {
   return "saturated at its ceiling log N, so biased low: q(z) is the mean of the same N " +
     "posteriors (each z's own weighted 1/N), so the estimate cannot pass log N but by " +
     "noise; I(x; z) may be far larger";
+}
+
+/** What a Fréchet row is read with: its N, its direction, and the floor beside it. */
+function frechetNote(samples: number | undefined, floor?: number | null): string {
+  return [
+    samples === undefined
+      ? "per class, as many samples as images"
+      : `N = ${formatCount(samples)} each`,
+    "classifier features; lower is better",
+    ...(typeof floor === "number" ? [`train against test images: ${floor.toFixed(2)}`] : []),
+  ].join("; ");
 }
 
 function logNNote(test: TestMetrics): string {

@@ -36,3 +36,10 @@ export function rowSums(matrix: ArrayLike<number>, width: number): Float64Array 
   }
   return out;
 }
+
+/** The rows at `indices` of a row-major [n, width] matrix, in that order. */
+export function rowsAt(matrix: Float32Array, width: number, indices: number[]): Float32Array {
+  const out = new Float32Array(indices.length * width);
+  indices.forEach((i, k) => out.set(matrix.subarray(i * width, (i + 1) * width), k * width));
+  return out;
+}

@@ -292,6 +292,9 @@ async function writeEvaluate(dir: string, config: ResolvedConfig): Promise<void>
         logLikelihood: -71.2 + 2 * (1 - 1 / Math.sqrt(k)),
         stdError: 0.4 / Math.sqrt(k),
       })),
+      frechet: ae ? 31.4 : 12.6,
+      frechetFloor: 1.27,
+      frechetSamples: TEST_COUNT,
       ...(ae
         ? {
           reasons: {
@@ -325,6 +328,8 @@ async function writeEvaluate(dir: string, config: ResolvedConfig): Promise<void>
           sampleAccuracy: 0.91,
           samplesPerClass: config.evaluate.samplesPerClass,
           classifierTestAccuracy: 0.9625,
+          frechetClassMean: 18.3,
+          frechetClassMeanFloor: 4.05,
         },
       }
       : {}),

@@ -68,3 +68,24 @@ Deno.test("metrics table: a cvae-concat's label is in its posterior and likeliho
     assertEquals(latentTable(inputs).columns[2], "mean μ²");
   });
 });
+
+Deno.test("metrics table: the Fréchet rows say N, that lower is better, and the data floor", async () => {
+  await withTempDir(async (root) => {
+    const rows = byQuantity(metricsTable(await inputsOf(root, { kind: "cvae-prior" })));
+    const [value, train, unit, note] = rows.get("Fréchet distance, prior samples to test images")!;
+    assertEquals([value, train, unit], ["12.60", "—", "squared classifier-feature distance"]);
+    assertEquals(
+      note,
+      "N = 120 each; classifier features; lower is better; train against test images: 1.27",
+    );
+    const [floor, , , floorNote] = rows.get("Fréchet distance, train images to test images")!;
+    assertEquals(floor, "1.27");
+    assertIncludes(floorNote, "the data-against-data floor");
+    const [perClass, , , perClassNote] = rows.get(
+      "Fréchet distance per class, class samples to test images, mean",
+    )!;
+    assertEquals(perClass, "18.30");
+    assertIncludes(perClassNote, "as many samples as images; classifier features");
+    assertIncludes(perClassNote, "train against test images: 4.05");
+  });
+});

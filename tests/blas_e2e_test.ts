@@ -68,7 +68,7 @@ Deno.test("without a BLAS, auto falls back to wasm and `backend: blas` says how 
     assertEquals(refused.stderr.split("\n").length, 1, refused.stderr);
     assertIncludes(
       refused.stderr,
-      `${config}: train: backend "blas" needs a BLAS, but BLAS_LIBRARY is ${NO_BLAS.BLAS_LIBRARY}, ` +
+      `${config}: classify: backend "blas" needs a BLAS, but BLAS_LIBRARY is ${NO_BLAS.BLAS_LIBRARY}, ` +
         "which is no file; install one",
     );
     assertIncludes(refused.stderr, "apt-get install libopenblas0-pthread");

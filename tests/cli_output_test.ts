@@ -62,7 +62,9 @@ Deno.test("--json: stdout holds only JSON (status, compare, runs), the rest goes
   assertEquals(before.code, 0, before.stderr);
   const [planned] = JSON.parse(before.stdout);
   assertEquals(planned.name, "synthetic");
+  // prepare, classify (the Fréchet distance's features), train, evaluate, report.
   assertEquals(planned.stages.map((s: { state: string }) => s.state), [
+    "stale",
     "stale",
     "stale",
     "stale",
@@ -73,6 +75,7 @@ Deno.test("--json: stdout holds only JSON (status, compare, runs), the rest goes
   assertEquals((await cli("run", CONFIG, ...folders)).code, 0);
   const status = JSON.parse((await cli("status", CONFIG, "--json", ...folders)).stdout);
   assertEquals(status[0].stages.map((s: { state: string }) => s.state), [
+    "cached",
     "cached",
     "cached",
     "cached",

@@ -38,7 +38,8 @@ import { filterRuns, parseRunFilter, readRuns, runsDocument } from "./runs.ts";
 import { checkPublishable, publishReport } from "./report_copy.ts";
 import { type PlannedStage, planStages } from "./plan.ts";
 import { type RunEnv, runPlan } from "./runner.ts";
-import { NEVER_RUN, stageState } from "./staleness.ts";
+import { stageState } from "./staleness.ts";
+import { cellStatus, type CellVerdict, sweepCount } from "./sweep_status.ts";
 import { ArtifactStore } from "./store.ts";
 import { traceFigure } from "./trace.ts";
 import type { StageSpec } from "./stage.ts";
@@ -237,7 +238,7 @@ function shellWord(word: string): string {
 }
 
 /**
- * `── configs/ablations/beta-4.yaml (beta-4) ──`, with the seed under --seeds. A header
+ * `── configs/vae.yaml, seed 1 (vae-seed1) ──`, the seed under --seeds (a sweep's cell: its name). A header
  * rather than a prefix on every line: the stage lines keep their columns and their width.
  */
 function runHeader({ path, config, group, cell }: Run): string {
@@ -399,39 +400,6 @@ async function printStatus(plan: PlannedStage[], env: RunEnv, configName: string
     env.status(why ? `${head}: ${why}` : head);
   }
   return corrupt;
-}
-
-type CellVerdict = "done" | "stale" | "missing";
-
-/**
- * A sweep's cell on one line: `done` when every stage is cached, else its first stage that is
- * not, with its state (`missing` when it never ran, `stale` and why, `corrupt`), and how many
- * after it wait on it.
- */
-async function cellStatus(plan: PlannedStage[], env: RunEnv, name: string) {
-  const open: { stage: string; state: string; why: string }[] = [];
-  let corrupt = 0;
-  for (const stage of plan) {
-    const { state, why } = await stageState(stage, env.store, name, true);
-    if (state === "corrupt") corrupt++;
-    if (state !== "cached") open.push({ stage: stage.spec.name, state, why });
-  }
-  if (open.length === 0) return { line: `${name}  done`, verdict: "done" as const, corrupt };
-  const [first, ...later] = open;
-  const missing = first.state === "stale" && first.why === NEVER_RUN;
-  const said = missing ? "missing" : `${first.state}: ${first.why}`;
-  const rest = later.length
-    ? ` (and ${later.length} later stage${later.length > 1 ? "s" : ""})`
-    : "";
-  const verdict: CellVerdict = missing ? "missing" : "stale";
-  return { line: `${name}  ${first.stage} ${said}${rest}`, verdict, corrupt };
-}
-
-/** `loss-balance: 48 cells: 40 done, 3 stale, 5 missing`. */
-function sweepCount(sweep: string, verdicts: CellVerdict[]): string {
-  const count = (v: CellVerdict) => verdicts.filter((x) => x === v).length;
-  return `${sweep}: ${verdicts.length} cells: ${count("done")} done, ${count("stale")} stale, ` +
-    `${count("missing")} missing`;
 }
 
 /**

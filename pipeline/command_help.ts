@@ -105,7 +105,10 @@ export const HELP = {
       JOBS,
       JSON_OUT,
     ],
-    examples: ["deno task compare configs/ablations/*.yaml --name loss-balance"],
+    examples: [
+      "deno task compare configs/vae.yaml configs/cvae.yaml configs/ae.yaml --name defaults",
+      "deno task compare configs/vae.yaml loss.beta=1,4 --seeds 0,1,2",
+    ],
   },
   status: {
     synopsis: "<config.yaml>... [key=value...] [--seeds 0,1,2] [--jobs N] [--json]",

@@ -710,7 +710,8 @@ function keyNode(file: ConfigFile, path: Path) {
   return pair?.key as any;
 }
 
-function valueAt(value: unknown, path: Path): unknown {
+/** The value at a YAML path of a plain object (own keys only), or undefined. */
+export function valueAt(value: unknown, path: Path): unknown {
   let node = value;
   for (const step of path) {
     if (node === null || typeof node !== "object" || !Object.hasOwn(node, step)) return undefined;

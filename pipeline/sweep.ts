@@ -32,6 +32,7 @@ import {
   readConfigSource,
   resolveConfig,
   type ResolvedConfig,
+  valueAt,
 } from "./config.ts";
 import { closestWord } from "./did_you_mean.ts";
 import { UserError } from "./errors.ts";
@@ -152,13 +153,6 @@ function parseBlock(source: ConfigSource, block: unknown): SweepBlock {
     );
   }
   return data;
-}
-
-function valueAt(value: unknown, path: (string | number)[]): unknown {
-  return path.reduce<unknown>(
-    (node, step) => (node !== null && typeof node === "object" ? (node as never)[step] : undefined),
-    value,
-  );
 }
 
 /** Every cell of a sweep, each resolved (so any bad value fails before anything runs). */

@@ -37,7 +37,10 @@ Deno.test("bad command lines are one line on stderr, with the fix", async () => 
       ["run", "configs/vea.yaml"],
       "configs/vea.yaml: file not found; did you mean configs/vae.yaml?",
     ],
-    [["run", "configs/ablation/none.yaml"], "did you mean configs/ablations/none.yaml?"],
+    [
+      ["run", "configs/sweep/loss-balance.yaml"],
+      "did you mean configs/sweeps/loss-balance.yaml?",
+    ],
     [
       ["run", "configs/vae.yaml", "--force", "trian"],
       `unknown stage "trian"; did you mean "train"?`,

@@ -4,7 +4,7 @@
  * value re-runs exactly the cells that hold it.
  */
 import { join } from "node:path";
-import { assert_, assertEquals } from "../pipeline/test_assert.ts";
+import { assert_, assertEquals, assertIncludes } from "../pipeline/test_assert.ts";
 import { tempDir } from "../pipeline/stage_testing.ts";
 import { cli } from "./cli_testing.ts";
 
@@ -66,6 +66,18 @@ Deno.test("a sweep in two workers: each key once, then all hits, then only the c
     assertEquals(ranKeys(second.stdout), [], second.stdout);
 
     await Deno.writeTextFile(config, sweepYaml([0.25, 2]));
+    // status shows the grid: a line per cell and the count; the jobs' keys need --jobs.
+    const folders = ["--artifacts", store, "--reports", reports];
+    const status = await cli("status", config, "--jobs", "2", ...folders);
+    assertEquals(status.stdout.split("\n").filter(Boolean), [
+      "study/kl  done",
+      "study/sep/wSigma=0.25  done",
+      "study/sep/wSigma=2  train missing (and 2 later stages)",
+      "study: 3 cells: 2 done, 0 stale, 1 missing",
+    ]);
+    // Without --jobs, every core per run: other keys (the BLAS threads, the report's config).
+    const otherCores = await cli("status", config, ...folders);
+    assertIncludes(otherCores.stdout, "study: 3 cells: 0 done, ");
     const changed = await run();
     assertEquals(changed.code, 0, changed.stderr);
     const rerun = ranKeys(changed.stdout);

@@ -65,7 +65,14 @@ export function trainingCurves(panels: CurvePanel[], splits: string[] = ["train"
       },
       layer: [
         { mark: { type: "line", clip: true }, encoding: dash },
-        { mark: { type: "point", filled: true, size: 14, clip: true } },
+        {
+          // A point beyond a set y range is left out, not clipped: resvg 2.6 aborts the
+          // process on a clipped symbol far outside the canvas (a first epoch at 800 px).
+          ...(panel.domain
+            ? { transform: [{ filter: { field: "value", range: panel.domain } }] }
+            : {}),
+          mark: { type: "point", filled: true, size: 14, clip: true },
+        },
       ],
     })),
   } as ChartSpec;

@@ -260,3 +260,26 @@ Deno.test("training_curves: one frame per panel, none empty, every series in the
   // One split: no dash legend.
   assert_(!svg.includes(">split<"), "a legend for a single split");
 });
+
+Deno.test("training_curves: a first epoch far above the panel's range is rendered, not a crash", async () => {
+  // The regularizer of a separate-l2 run (wMu 0.1, wSigma 0.05, seed 0): 13.8 nats at epoch 1,
+  // then about 3. Clipped, epoch 1's point sat some 800 px above the canvas, and resvg 2.6
+  // aborted the whole process on it (a Rust panic, which no JavaScript can catch).
+  const panels = [{
+    title: "regularizer",
+    metrics: ["regularizer"],
+    domain: [2.8, 3.3] as [number, number],
+  }];
+  const values = [13.77, 3.2, 3.1, 3.05, 3.0, 2.98, 2.95, 2.93, 2.92, 2.91];
+  const rows = values.map((value, i) => ({
+    epoch: i + 1,
+    metric: "regularizer",
+    value,
+    split: "train",
+  }));
+  const svg = await svgOf(trainingCurves(panels), rows);
+  // The nine points inside the range are drawn; epoch 1's is left out (its line still runs
+  // to the panel's edge, clipped there).
+  assertEquals(svg.match(/aria-roledescription="point"/g)?.length, 9);
+  assertIncludes(svg, "epoch: 2; ");
+});

@@ -54,6 +54,8 @@ export function metricsOverSeeds(groups: SweepGroup[], columns: SeedColumn[]): C
     type: "nominal",
     title: null,
     sort: groups.map((g) => g.name),
+    // Group names hold the grid point (`separate-l2/wMu=0.5/wSigma=0.25`): never cut them.
+    axis: { labelLimit: 320 },
   } as const;
   const x = (field: string) =>
     ({ field, type: "quantitative", title: null, scale: { zero: false } }) as const;
@@ -146,12 +148,15 @@ export function againstAxis(
     } as const;
   const y = (field: string) =>
     ({ field, type: "quantitative", title: null, scale: { zero: false } }) as const;
+  // The domain is given: otherwise the reference line's rows, which have no series, would
+  // add an "undefined" entry to the legend.
+  const lines = [...new Set(holders.map(series))];
   const color = {
     field: "series",
     type: "nominal",
     title: "variant",
-    sort: [...new Set(holders.map(series))],
-    scale: { range: CATEGORICAL },
+    sort: lines,
+    scale: { domain: lines, range: CATEGORICAL },
     legend: { labelLimit: 320 },
   } as const;
   const spec: ChartSpec = {

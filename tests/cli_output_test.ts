@@ -97,4 +97,16 @@ Deno.test("--json: stdout holds only JSON (status, compare, runs), the rest goes
   const [row] = JSON.parse(runs.stdout);
   assertEquals([row.name, row.overrides, row.keys.evaluate], ["synthetic", [], evaluate]);
   assertEquals(typeof row.metrics.negElbo, "number");
+
+  // A run with a command-line override is its own run, listed with the override.
+  const overridden = await cli("run", CONFIG, "train.epochs=1", ...folders);
+  assertEquals(overridden.code, 0, overridden.stderr);
+  assertIncludes(overridden.stdout, join(reports, "synthetic@train.epochs=1", "index.html"));
+  const listed = await denoTask(["runs", "train.epochs=1", "--json", "--artifacts", store]);
+  assertEquals(
+    JSON.parse(listed.stdout).map((
+      r: { name: string; overrides: string[] },
+    ) => [r.name, r.overrides]),
+    [["synthetic@train.epochs=1", ["train.epochs=1"]]],
+  );
 });

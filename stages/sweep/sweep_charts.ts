@@ -278,36 +278,45 @@ export function logVarPerDimension(groups: SweepGroup[]): ChartFigure | Skipped 
     ];
   });
   if (rows.length === 0) return { id, title, skipped: "no cell has an encoder variance (ae)" };
+  // One row per group and a colour per dimension: a colour per group would repeat past the
+  // palette's ten (a sweep has more groups than that).
   const encoding = {
-    x: {
-      field: "rank",
-      type: "ordinal",
-      title: "latent dimension, ranked by KL",
-      axis: { labelAngle: 0 },
-    },
-    y: { field: "value", type: "quantitative", title: "mean log σ² over test examples" },
-    color: {
+    y: {
       field: "group",
       type: "nominal",
-      title: "group",
+      title: null,
       sort: groups.map((g) => g.name),
+      axis: { labelLimit: 320 },
+    },
+    x: { field: "value", type: "quantitative", title: "mean log σ² over test examples" },
+    color: {
+      field: "rank",
+      type: "ordinal",
+      title: "dimension, ranked by KL",
       scale: { range: CATEGORICAL },
-      legend: { labelLimit: 320 },
     },
   } as const;
   return {
     id,
     title,
-    description: "Per group, the encoder's log σ_j² averaged over the test split's examples " +
-      "(evaluate's kl_per_dim.csv, mean_log_var), per latent dimension: a dot per seed and " +
-      `a line through their mean. 0 is the prior's σ = 1; far below it the posterior is ` +
-      `nearly a point. ${RANK_NOTE}`,
+    description: "Per group (rows), the encoder's log σ_j² averaged over the test split's " +
+      "examples (evaluate's kl_per_dim.csv, mean_log_var), per latent dimension (colours): a " +
+      "dot per seed and a tick at their mean. 0 (the line) is the prior's σ = 1; far below it " +
+      `the posterior is nearly a point. ${RANK_NOTE}`,
     spec: {
       title: "Posterior log σ² per latent dimension, test split",
       width: 420,
-      height: 260,
+      height: { step: 18 },
       layer: [
-        { transform: only("mean"), mark: { type: "line", point: true }, encoding },
+        {
+          mark: { type: "rule", color: "#777", strokeDash: [5, 4] },
+          encoding: { x: { datum: 0 } },
+        },
+        {
+          transform: only("mean"),
+          mark: { type: "tick", thickness: 2 },
+          encoding,
+        },
         {
           transform: only("seed"),
           mark: { type: "point", filled: true, size: 24, opacity: 0.5 },

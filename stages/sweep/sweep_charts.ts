@@ -294,6 +294,7 @@ export function logVarPerDimension(groups: SweepGroup[]): ChartFigure | Skipped 
       type: "ordinal",
       title: "dimension, ranked by KL",
       scale: { range: CATEGORICAL },
+      legend: { titleLimit: 240 },
     },
   } as const;
   return {

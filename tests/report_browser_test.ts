@@ -6,7 +6,7 @@
  * The browser is CHROMIUM or the first Chromium/Chrome on PATH (tests/browser_locate.ts); with
  * none the tests are skipped with one line saying why, unless REQUIRE_BROWSER=1 (CI) fails them.
  * REPORT_SCREENSHOTS=<dir> saves a full-page screenshot of each page there (report.png,
- * comparison.png); REPORT_BROWSER_KEEP=1 keeps each page with its screenshot in the temp dir.
+ * comparison.png, sweep.png); REPORT_BROWSER_KEEP=1 keeps each page with its screenshot in the temp dir.
  */
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -15,6 +15,8 @@ import { assert_, assertEquals } from "../pipeline/test_assert.ts";
 import { report } from "../stages/report.ts";
 import { compare } from "../stages/compare.ts";
 import { compareContext } from "../stages/compare/test_fixtures.ts";
+import { sweep } from "../stages/sweep.ts";
+import { sweepContext } from "../stages/sweep/test_fixtures.ts";
 import { writeFixtures } from "../stages/render/test_fixtures.ts";
 import { browserTestPlanFromEnv } from "./browser_locate.ts";
 
@@ -297,8 +299,31 @@ async function checkComparison(browser: string): Promise<void> {
   });
 }
 
+/** A sweep's report over fixture cells (2 variants × 2 grid points × 3 seeds). */
+async function checkSweep(browser: string): Promise<void> {
+  await inTempDir("sweep-browser-", async (root) => {
+    const ctx = await sweepContext(root);
+    await sweep(ctx);
+    const ids = [
+      "metrics_over_seeds",
+      "against_epochs",
+      "rate_distortion",
+      "log_var_per_dimension",
+      "kl_per_dimension",
+      "prior_samples",
+    ];
+    // Every figure's data comes from the cells' evaluate artifacts: the first cell's key.
+    const first = () => ctx.inputKeys[`evaluate:${ctx.params.cells[0].name}`];
+    await checkPage(browser, "sweep", join(ctx.outDir, "index.html"), root, ids, first);
+  });
+}
+
 browserTest("report in headless Chromium: every figure drawn, offline, no errors", checkReport);
 browserTest(
   "comparison in headless Chromium: every figure drawn, offline, no errors",
   checkComparison,
+);
+browserTest(
+  "sweep report in headless Chromium: every figure drawn, offline, no errors",
+  checkSweep,
 );

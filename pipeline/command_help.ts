@@ -26,8 +26,7 @@ const SEEDS: OptionHelp = {
 };
 const JOBS: OptionHelp = {
   flag: "--jobs N",
-  says: "N worker processes, each BLAS getting 1/N of the cores (this joins the keys: " +
-    "give other commands the same --jobs to find those runs)",
+  says: "N worker processes, each BLAS on 1/N of the cores (a key input: see above)",
 };
 /** Command-line overrides and sweeps, said the same way in every command's help. */
 const OVERRIDES = [
@@ -35,6 +34,8 @@ const OVERRIDES = [
   "loss.beta=1,2,4 sweeps one (a run per value). A config with a `sweep:` block (see",
   "configs/sweeps/) is a whole study: its cells run as ordinary runs named",
   "<sweep>/<variant>/<axis>=<value>/seed<N>; its report is <reports>/<sweep>/.",
+  "--jobs N gives each worker's BLAS 1/N of the cores, and the thread count joins the keys:",
+  "give status, report and compare the same --jobs as run to find those runs.",
 ];
 const JSON_OUT: OptionHelp = {
   flag: "--json",
@@ -60,11 +61,11 @@ export const HELP = {
     synopsis: "<config.yaml>... [key=value...] [--force [stage]] [--seeds 0,1,2] [--jobs N]",
     summary: "run every stage of the configs, reusing cached ones; publish each report",
     details: [
-      "Stages: prepare (the data split), classify (CVAEs: the classifier their metrics use),",
-      "train, evaluate, report. A stage whose key (params, inputs, code, runtime) is in the",
-      "store is reused; the report is published to <reports>/<config name>/index.html.",
-      "An interrupted run, run again, reuses every finished stage and resumes a training",
-      "from its last whole epoch.",
+      "Stages: prepare (the data split), classify (the classifier: CVAEs' sample accuracy,",
+      "every model's Fréchet distance), train, evaluate, report. A stage whose key (params,",
+      "inputs, code, runtime) is in the store is reused; the report is published to",
+      "<reports>/<config name>/index.html. An interrupted run, run again, reuses every",
+      "finished stage and resumes a training from its last whole epoch.",
       ...OVERRIDES,
     ],
     options: [FORCE_ALL, SEEDS, JOBS],
@@ -97,6 +98,7 @@ export const HELP = {
       "Reads the runs from the store (run them first). With --seeds, each config's row is",
       "its mean ± sd over the seeds. --json prints {key, report, columns, rows}: every",
       "column of the comparison (comparison.csv), each row's cells by column head, as text.",
+      ...OVERRIDES,
     ],
     options: [
       { flag: "--name <name>", says: "the report folder's name (default: comparison)" },
@@ -118,6 +120,7 @@ export const HELP = {
       "and why) and a count at the end. Exit status 1 when a stored entry is corrupt.",
       "--json prints one object per run: {name, config, seed, stages: [{stage, key, state,",
       "why}]}, state cached, stale or corrupt.",
+      ...OVERRIDES,
     ],
     options: [SEEDS, JOBS, JSON_OUT],
     examples: [
@@ -153,6 +156,7 @@ export const HELP = {
       "Without a stage, every stage of the configs is re-run in a scratch store and",
       "compared byte for byte. --check-hashes re-hashes stored entries, published reports",
       "and checkpoints without running anything (the whole store when no config is named).",
+      ...OVERRIDES,
     ],
     options: [
       { flag: "--check-hashes", says: "rehash what is stored instead of re-running" },

@@ -21,7 +21,7 @@ export interface Override {
 }
 
 /** A dotted YAML path of identifiers: `seed`, `loss.beta`, `data.limit.train`. */
-const KEY_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+export const KEY_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 /** At most this many values in one override: a sweep of more is a typo or a script's job. */
 export const MAX_OVERRIDE_VALUES = 100;
 

@@ -17,6 +17,8 @@ import {
   type Table,
 } from "../stages/registry.ts";
 import { excerpt } from "./bounded_read.ts";
+import { valueAt } from "./config.ts";
+import { KEY_PATH } from "./overrides.ts";
 import { closestWord } from "./did_you_mean.ts";
 import { UserError } from "./errors.ts";
 import { canonicalJson } from "./hash.ts";
@@ -123,8 +125,6 @@ export interface RunFilter {
   keeps: (run: StoredRun) => boolean;
 }
 
-/** A dotted YAML path, as an override writes it: `loss.beta`. */
-const KEY_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 /** A word that can be a part of a run's name (sweep cells, runs with overrides). */
 const NAME_PART = /^[A-Za-z0-9._=,+@/-]{1,100}$/;
 /** A word with these is a glob over the whole name. */
@@ -173,15 +173,6 @@ function filterValues(word: string, key: string, text: string): unknown[] {
     );
   }
   return values;
-}
-
-function valueAt(value: unknown, path: string[]): unknown {
-  let here = value;
-  for (const key of path) {
-    if (typeof here !== "object" || here === null || !Object.hasOwn(here, key)) return undefined;
-    here = (here as Record<string, unknown>)[key];
-  }
-  return here;
 }
 
 /**

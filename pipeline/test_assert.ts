@@ -3,6 +3,9 @@
  * not reachable from these machines). Messages say what was expected.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
+import { listFiles } from "./folders.ts";
+import { sha256 } from "./hash.ts";
 
 export const assertEquals = <T>(actual: T, expected: T, message?: string): void =>
   assert.deepStrictEqual(actual, expected, message);
@@ -57,4 +60,14 @@ export function assertIncludes(text: string, part: string): void {
     text.includes(part),
     `expected ${JSON.stringify(text)} to include ${JSON.stringify(part)}`,
   );
+}
+
+/** Two folders hold the same files, byte for byte (compared by sha256, each file named). */
+export async function assertSameFiles(a: string, b: string): Promise<void> {
+  const files = await listFiles(a);
+  assertEquals(await listFiles(b), files);
+  for (const file of files) {
+    const [x, y] = await Promise.all([a, b].map((dir) => Deno.readFile(join(dir, file))));
+    assertEquals(sha256(x), sha256(y), file);
+  }
 }

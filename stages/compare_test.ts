@@ -1,9 +1,7 @@
 import { join } from "node:path";
-import { sha256 } from "../pipeline/hash.ts";
 import { withTempDir } from "../pipeline/stage_testing.ts";
-import { listFiles } from "../pipeline/folders.ts";
 import { readCsv } from "../lib/table.ts";
-import { assert_, assertEquals, assertIncludes } from "../pipeline/test_assert.ts";
+import { assert_, assertEquals, assertIncludes, assertSameFiles } from "../pipeline/test_assert.ts";
 import { compare } from "./compare.ts";
 import { compareContext } from "./compare/test_fixtures.ts";
 import { pngSize } from "./render/test_png.ts";
@@ -65,14 +63,7 @@ Deno.test("compare: the same inputs give byte-identical files", async () => {
     const second = await compareContext(join(root, "b"), { vae: { kind: "vae" }, cvae: {} });
     await warningsOf(() => compare(first));
     await warningsOf(() => compare(second));
-    const files = await listFiles(first.outDir);
-    assertEquals(await listFiles(second.outDir), files);
-    for (const file of files) {
-      const [a, b] = await Promise.all(
-        [first, second].map((ctx) => Deno.readFile(join(ctx.outDir, file))),
-      );
-      assertEquals(sha256(a), sha256(b), file);
-    }
+    await assertSameFiles(first.outDir, second.outDir);
   });
 });
 

@@ -1,8 +1,7 @@
 import { join } from "node:path";
-import { listFiles } from "../pipeline/folders.ts";
 import { sha256 } from "../pipeline/hash.ts";
 import { withTempDir } from "../pipeline/stage_testing.ts";
-import { assert_, assertEquals, assertIncludes } from "../pipeline/test_assert.ts";
+import { assert_, assertEquals, assertIncludes, assertSameFiles } from "../pipeline/test_assert.ts";
 import { readCsv } from "../lib/table.ts";
 import { readComparisonBrief, SWEEP_BRIEF } from "./compare/comparison_brief.ts";
 import { cellText, type Table } from "./render/document.ts";
@@ -113,14 +112,7 @@ Deno.test("sweep: the same inputs give byte-identical files", async () => {
     const second = await sweepContext(join(root, "b"), cells);
     await warningsOf(() => sweep(first));
     await warningsOf(() => sweep(second));
-    const files = await listFiles(first.outDir);
-    assertEquals(await listFiles(second.outDir), files);
-    for (const file of files) {
-      const [a, b] = await Promise.all(
-        [first, second].map((ctx) => Deno.readFile(join(ctx.outDir, file))),
-      );
-      assertEquals(sha256(a), sha256(b), file);
-    }
+    await assertSameFiles(first.outDir, second.outDir);
   });
 });
 

@@ -14,7 +14,8 @@ import {
 } from "../stages/registry.ts";
 import { auditStore } from "./audit.ts";
 import { helpRequested } from "./command_help.ts";
-import { excerpt, showPath } from "./bounded_read.ts";
+import { showPath } from "./bounded_read.ts";
+import { shellWord } from "./shell_word.ts";
 import {
   type CommandLine,
   DEFAULT_ARTIFACTS,
@@ -25,7 +26,23 @@ import { runComparison, runSweepReport } from "./comparison.ts";
 import { checkDistinctNames, type ConfigRun } from "./seeds.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { expandTargets, type Sweep } from "./sweep.ts";
-import { claimRun, runWorkers, sharedStages, signalWorkers } from "./jobs.ts";
+import { claimRun, runWorkers, sharedStages, signalWorkers, workerArgs } from "./jobs.ts";
+import { type Executor, resolveExecutor, resourcesOf, withCores } from "./executor.ts";
+import { cancelJobs, submitBatch } from "./slurm.ts";
+import {
+  checkPlannedKeys,
+  newSubmissionId,
+  type Phase,
+  PHASES,
+  planTasks,
+  runsFolder,
+  scriptFile,
+  type SubmissionPlan,
+  type SubmittedJobs,
+  writeJobs,
+  writeSubmission,
+} from "./submission.ts";
+import { ClusterView } from "./submission_status.ts";
 import { UserError } from "./errors.ts";
 import { exitWith } from "./exit_with.ts";
 import { readModuleGraph } from "./fingerprint.ts";
@@ -43,7 +60,7 @@ import { cellStatus, type CellVerdict, sweepCount } from "./sweep_status.ts";
 import { ArtifactStore } from "./store.ts";
 import { traceFigure } from "./trace.ts";
 import type { StageSpec } from "./stage.ts";
-import { formatBytes } from "./units.ts";
+import { formatBytes, plural } from "./units.ts";
 import { verifyPlan } from "./verify.ts";
 import { statusLine } from "./stage_line.ts";
 
@@ -73,8 +90,13 @@ async function main(argv: string[]): Promise<number> {
   if (args.command === "runs") return await listRuns(store, args);
   // Every config is loaded before anything runs, so a typo in the last one costs nothing.
   const expanded = await expandTargets(args.targets, args.overrides, args.seeds);
-  // Under --jobs N each worker's BLAS gets its share of the cores (which joins the keys).
-  const share = (run: Run) => ({ ...run, config: withCoreShare(run.config, args.jobs) });
+  // Under --jobs N each worker's BLAS gets its share of the cores, a Slurm task's BLAS its
+  // --cpus (the thread count joins the keys).
+  const executor = resolveExecutor(args.executor, expanded.runs);
+  const share = (run: Run) => ({
+    ...run,
+    config: withCores(withCoreShare(run.config, args.jobs), executor.cpus),
+  });
   const configs = expanded.runs.map(share);
   const sweeps = expanded.sweeps.map((sweep) => ({ ...sweep, cells: sweep.cells.map(share) }));
   // What would stop the run at its end is checked before its first stage.
@@ -87,12 +109,21 @@ async function main(argv: string[]): Promise<number> {
   if (args.command === "verify" && args.checkHashes) {
     return await checkHashes(configs, store, graph, args.reports);
   }
+  if (args.command === "run" && args.task) {
+    return await runTask(configs, sweeps, store, graph, args);
+  }
+  if (args.command === "run" && executor.kind === "slurm") {
+    const submitted = await submitToSlurm(configs, sweeps, store, graph, args, executor);
+    if (submitted !== "nothing to compute") return submitted;
+  }
   if (args.command === "run" && args.jobs > 1 && !args.worker && configs.length > 1) {
     const failed = await runInWorkers(configs, store, graph, args);
     return failed ? 1 : await publishSweeps(sweeps, store, graph, args);
   }
   let failed = 0;
   const tally = new Map<string, CellVerdict[]>(); // status: each sweep's cells
+  // status: what became of stages submitted to a cluster (nothing to read when none was).
+  const cluster = args.command === "status" ? await ClusterView.load(store.root) : undefined;
   for (const [i, run] of configs.entries()) {
     const { path, config } = run;
     if (args.worker && !(await claimRun(args.worker, i))) continue; // another worker's
@@ -122,11 +153,11 @@ async function main(argv: string[]): Promise<number> {
       }
       case "status":
         if (run.cell) {
-          const cell = await cellStatus(plan, env, config.name);
+          const cell = await cellStatus(plan, env, config.name, cluster);
           write(cell.line + "\n");
           tally.set(run.cell.sweep, [...tally.get(run.cell.sweep) ?? [], cell.verdict]);
           failed += cell.corrupt;
-        } else failed += await printStatus(plan, env, config.name);
+        } else failed += await printStatus(plan, env, config.name, cluster);
         break;
       case "verify": {
         const selected = args.only ? plan.filter((p) => p.spec.name === args.only) : plan;
@@ -229,14 +260,6 @@ function runCommandFor(run: Run, args: CommandLine): string {
   return words.join(" ");
 }
 
-/** A word as a shell reads it back: plain, single-quoted, or (with control characters) escaped. */
-function shellWord(word: string): string {
-  if (/^[A-Za-z0-9_./:=@%+,-]+$/.test(word)) return word;
-  // deno-lint-ignore no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(word)) return excerpt(word, 200);
-  return `'${word.replaceAll("'", `'\\''`)}'`;
-}
-
 /**
  * `── configs/vae.yaml, seed 1 (vae-seed1) ──`, the seed under --seeds (a sweep's cell: its name). A header
  * rather than a prefix on every line: the stage lines keep their columns and their width.
@@ -325,6 +348,188 @@ function grantedFlags(args: CommandLine): string[] {
   throw new Error("internal: run --jobs needs the permissions the launcher grants (--granted)");
 }
 
+/**
+ * `run --executor slurm`: plan every run here, write the submission under the store's
+ * `.runs/`, and submit its missing stages as Slurm job arrays (see submission.ts); returns
+ * without waiting. "nothing to compute" when every stage is in the store: the caller runs
+ * the command here, which publishes the reports.
+ */
+async function submitToSlurm(
+  configs: Run[],
+  sweeps: Sweep[],
+  store: ArtifactStore,
+  graph: RunEnv["graph"],
+  args: CommandLine,
+  executor: Extract<Executor, { kind: "slurm" }>,
+): Promise<number | "nothing to compute"> {
+  const plans: PlannedStage[][] = [];
+  for (const run of configs) {
+    plans.push(await planStages(run.config, STAGES, runEnv(store, graph, run.path)));
+  }
+  const forced = (name: string) => args.force === "all" || args.force.has(name);
+  const missing = new Set<string>();
+  for (const stage of plans.flat()) {
+    const found = await store.lookup(stage.spec.name, stage.key);
+    if (forced(stage.spec.name) || found.state !== "hit") missing.add(stage.key);
+  }
+  const names = configs.map((run) => run.config.name);
+  const phases = planTasks(names, plans, (s) => missing.has(s.key), sweeps.length > 0);
+  if (phases.shared.length + phases.cells.length === 0) return "nothing to compute";
+  await refuseBusyKeys([...missing], store);
+  const id = newSubmissionId();
+  const dir = join(runsFolder(store.root), id);
+  const plan: SubmissionPlan = {
+    id,
+    createdAt: new Date().toISOString(),
+    host: Deno.hostname(),
+    cwd: Deno.cwd(),
+    argv: workerArgs(Deno.args),
+    resources: resourcesOf(executor, threadsOf(plans[0])),
+    runs: configs.map(({ path, config }) => ({ name: config.name, path, resolved: config })),
+    phases,
+    code: Object.fromEntries(plans.flat().map((s) => [s.spec.name, s.fingerprint])),
+  };
+  const command = [
+    Deno.execPath(),
+    "run",
+    "--config",
+    join(PROJECT_ROOT, "deno.json"),
+    ...grantedFlags(args),
+    join(PROJECT_ROOT, "pipeline", "cli.ts"),
+    ...plan.argv,
+  ];
+  await writeSubmission(dir, plan, command);
+  const jobs = await submitPhases(dir, phases);
+  await writeJobs(dir, jobs);
+  for (const phase of PHASES.filter((p) => jobs[p])) {
+    const tasks = plural(phases[phase].length, "task");
+    write(
+      `submitted ${phase.padEnd(6)} slurm job ${jobs[phase]}: ${tasks}, ${PHASE_SAYS[phase]}\n`,
+    );
+  }
+  write(
+    `submission ${id}: logs in ${showPath(join(dir, "logs"))}; watch it with ` +
+      `\`${runCommandLike("status")}\`, resume with \`${runCommandLike("run")}\`\n`,
+  );
+  return 0;
+}
+
+/** What each phase makes, for the submission's summary. */
+const PHASE_SAYS: Record<Phase, string> = {
+  shared: "the stages several runs share, each once",
+  cells: "each run's own stages, after those",
+  sweeps: "the sweep reports, after every run",
+};
+
+/** The BLAS threads a plan's stages compute with (1 where none uses a BLAS). */
+function threadsOf(plan: PlannedStage[]): number {
+  for (const stage of plan) {
+    const compute = (stage.keyInputs.params as { compute?: { blas?: { threads?: number } } })
+      ?.compute;
+    if (compute?.blas?.threads) return compute.blas.threads;
+  }
+  return 1;
+}
+
+/**
+ * Submit each phase that has tasks, after the one before it; if sbatch refuses one, the
+ * phases already queued are cancelled, so nothing half-submitted runs.
+ */
+async function submitPhases(
+  dir: string,
+  phases: Record<Phase, unknown[]>,
+): Promise<SubmittedJobs> {
+  const jobs: SubmittedJobs = {};
+  let after: string[] = [];
+  try {
+    for (const phase of PHASES) {
+      if (phases[phase].length === 0) continue;
+      const id = await submitBatch(scriptFile(dir, phase), after);
+      jobs[phase] = id;
+      after = [id];
+    }
+  } catch (error) {
+    await cancelJobs(Object.values(jobs)).catch(() => {});
+    throw error;
+  }
+  return jobs;
+}
+
+/**
+ * A key is never submitted twice: if a queued or running task of an earlier submission
+ * makes one of these, say which and stop (its jobs finish the work; or cancel them).
+ */
+async function refuseBusyKeys(keys: string[], store: ArtifactStore): Promise<void> {
+  const cluster = await ClusterView.load(store.root);
+  const busy = new Map<string, string>();
+  for (const key of keys) {
+    const task = cluster.taskFor(key);
+    if (!task) continue;
+    const view = await cluster.view(task);
+    if (view.state === "queued" || view.state === "running") {
+      busy.set(task.submission.plan.id, task.submission.jobs[task.phase]!);
+    }
+  }
+  if (busy.size === 0) return;
+  const [[id, job]] = busy;
+  throw new UserError(
+    `submission ${id} (slurm job ${job}${busy.size > 1 ? ` and ${busy.size - 1} more` : ""}) ` +
+      "is still queued or running and makes some of these stages; watch it with `deno task " +
+      "status`, or cancel it with `scancel " + [...busy.values()].join(" ") + "` and run again",
+  );
+}
+
+/** This command line as `deno task <command> …` (status to watch a submission, run to resume). */
+function runCommandLike(command: "status" | "run"): string {
+  const argv = workerArgs(Deno.args).slice(1);
+  const kept = command === "run"
+    ? argv
+    : argv.filter((word, i) =>
+      !/^--(executor|partition|time|force)(=|$)/.test(word) &&
+      !/^--(executor|partition|time)$/.test(argv[i - 1] ?? "")
+    );
+  return ["deno", "task", command, ...kept].map(shellWord).join(" ");
+}
+
+/**
+ * One Slurm task of a submission (`--task=<dir>:<phase>:<index>`): plan its run as at
+ * submission, check each key it makes is the one planned, and make them. A shared task
+ * makes only its stages; a cell task finds the shared ones in the store; the sweeps task
+ * renders the sweeps' reports.
+ */
+async function runTask(
+  configs: Run[],
+  sweeps: Sweep[],
+  store: ArtifactStore,
+  graph: RunEnv["graph"],
+  args: CommandLine,
+): Promise<number> {
+  const { dir, phase, index } = args.task!;
+  const plan: SubmissionPlan = JSON.parse(await Deno.readTextFile(join(dir, "plan.json")));
+  if (phase === "sweeps") return await publishSweeps(sweeps, store, graph, args);
+  const task = plan.phases[phase][index];
+  const run = configs[task.run];
+  const resubmit = ["deno", "task", ...plan.argv].map(shellWord).join(" ");
+  if (run?.config.name !== task.name) {
+    throw new UserError(
+      `${task.name}: the command's runs are no longer those submitted (configs edited since); ` +
+        `nothing was computed: submit again with \`${resubmit}\``,
+    );
+  }
+  const env = runEnv(store, graph, run.path, runCommandFor(run, args), run.overrides);
+  const stages = await planStages(run.config, STAGES, env);
+  checkPlannedKeys(task, stages, plan.code, resubmit);
+  // The plan up to this task's last stage; what comes before its stages must be in the store.
+  const mine = new Set(task.stages.map((s) => s.stage));
+  const upTo = stages.slice(0, stages.findLastIndex((s) => mine.has(s.spec.name)) + 1);
+  const others = upTo.map((s) => s.spec.name).filter((name) => !mine.has(name));
+  const force = args.force === "all" ? mine : new Set([...args.force].filter((n) => mine.has(n)));
+  const results = await runPlan(run.config, upTo, env, { force, cachedOnly: new Set(others) });
+  const report = results.find((r) => PUBLISHING_STAGES.includes(r.stage));
+  if (report && !run.cell) await publish(report.dir, args.reports, run.config.name, "report  ");
+  return 0;
+}
+
 /** The same env with every line it says on stderr: stdout holds only the JSON (--json). */
 function onStderr(env: RunEnv): RunEnv {
   const line = (text: string) => writeErr(text + "\n");
@@ -390,14 +595,25 @@ async function publish(
   return index;
 }
 
-/** One line per stage; the number of corrupt entries (a non-zero exit). */
-async function printStatus(plan: PlannedStage[], env: RunEnv, configName: string) {
+/**
+ * One line per stage, and for a stage a cluster task is to make, what that task is doing;
+ * the number of corrupt entries (a non-zero exit).
+ */
+async function printStatus(
+  plan: PlannedStage[],
+  env: RunEnv,
+  configName: string,
+  cluster?: ClusterView,
+) {
   let corrupt = 0;
   for (const stage of plan) {
     const { state, why } = await stageState(stage, env.store, configName);
     if (state === "corrupt") corrupt++;
     const head = statusLine(stage.spec.name, stage.key, state);
-    env.status(why ? `${head}: ${why}` : head);
+    const task = state === "cached" ? undefined : cluster?.taskFor(stage.key);
+    const view = task && await cluster!.view(task);
+    const doing = view && view.state !== "ended" ? `; ${view.state} (${view.detail})` : "";
+    env.status((why ? `${head}: ${why}` : head) + doing);
   }
   return corrupt;
 }

@@ -28,6 +28,10 @@ const JOBS: OptionHelp = {
   flag: "--jobs N",
   says: "N worker processes, each BLAS on 1/N of the cores (a key input: see above)",
 };
+const CPUS: OptionHelp = {
+  flag: "--cpus N",
+  says: "the cores each Slurm task had (run --executor slurm --cpus N): its BLAS threads",
+};
 /** Command-line overrides and sweeps, said the same way in every command's help. */
 const OVERRIDES = [
   "Words like loss.beta=4 override the configs' keys (a YAML path, '=', a YAML value);",
@@ -58,7 +62,8 @@ export const COMMON_OPTIONS: OptionHelp[] = [
 
 export const HELP = {
   run: {
-    synopsis: "<config.yaml>... [key=value...] [--force [stage]] [--seeds 0,1,2] [--jobs N]",
+    synopsis: "<config.yaml>... [key=value...] [--force [stage]] [--seeds 0,1,2] [--jobs N] " +
+      "[--executor slurm]",
     summary: "run every stage of the configs, reusing cached ones; publish each report",
     details: [
       "Stages: prepare (the data split), classify (the classifier: CVAEs' sample accuracy,",
@@ -67,12 +72,25 @@ export const HELP = {
       "<reports>/<config name>/index.html. An interrupted run, run again, reuses every",
       "finished stage and resumes a training from its last whole epoch.",
       ...OVERRIDES,
+      "--executor slurm plans here and submits the missing stages to Slurm as job arrays",
+      "(the shared stages, then each run's own, then the sweep reports), then returns:",
+      "`deno task status` says what each task is doing; run again to resubmit what failed.",
+      "A config's `executor:` block can say the same (kind, partition, time, cpus).",
     ],
-    options: [FORCE_ALL, SEEDS, JOBS],
+    options: [
+      FORCE_ALL,
+      SEEDS,
+      JOBS,
+      { flag: "--executor slurm", says: "submit to a Slurm cluster (default: local, run here)" },
+      { flag: "--partition P", says: "the Slurm partition (default: the cluster's)" },
+      { flag: "--time T", says: "each task's time limit (90, 2:00:00, 1-12)" },
+      { flag: "--cpus N", says: "cores per task, its BLAS threads (default: the config's)" },
+    ],
     examples: [
       "deno task run configs/cvae.yaml",
       "deno task run configs/vae.yaml train.epochs=5 loss.beta=1,2,4",
       "deno task run configs/sweeps/loss-balance.yaml --jobs 2",
+      "deno task run configs/sweeps/loss-balance.yaml --executor slurm --time 1:00:00",
       "deno task run configs/vae.yaml --force evaluate",
     ],
   },
@@ -88,6 +106,7 @@ export const HELP = {
       { flag: "--force", says: "render the report again even if it is cached" },
       SEEDS,
       JOBS,
+      CPUS,
     ],
     examples: ["deno task report configs/cvae.yaml"],
   },
@@ -105,6 +124,7 @@ export const HELP = {
       { flag: "--force", says: "render the comparison again even if it is cached" },
       SEEDS,
       JOBS,
+      CPUS,
       JSON_OUT,
     ],
     examples: [
@@ -119,10 +139,11 @@ export const HELP = {
       "A sweep shows one line per cell (done, or its first stage that is missing or stale",
       "and why) and a count at the end. Exit status 1 when a stored entry is corrupt.",
       "--json prints one object per run: {name, config, seed, stages: [{stage, key, state,",
-      "why}]}, state cached, stale or corrupt.",
+      "why}]}, state cached, stale or corrupt. A stage submitted to Slurm (run --executor",
+      "slurm) also says what its task is doing: queued, running or failed, with its log.",
       ...OVERRIDES,
     ],
-    options: [SEEDS, JOBS, JSON_OUT],
+    options: [SEEDS, JOBS, CPUS, JSON_OUT],
     examples: [
       "deno task status configs/vae.yaml --json",
       "deno task status configs/sweeps/loss-balance.yaml --jobs 2",
@@ -162,6 +183,7 @@ export const HELP = {
       { flag: "--check-hashes", says: "rehash what is stored instead of re-running" },
       SEEDS,
       JOBS,
+      CPUS,
     ],
     examples: ["deno task verify configs/vae.yaml train", "deno task verify --check-hashes"],
   },

@@ -10,6 +10,14 @@ import { UserError } from "./errors.ts";
 import { checkName } from "./names.ts";
 import { isOverride, parseOverride } from "./overrides.ts";
 import { parseSeeds } from "./seeds.ts";
+import {
+  type ExecutorFlags,
+  parseCpus,
+  parseExecutor,
+  parsePartition,
+  parseTime,
+} from "./executor.ts";
+import { type Phase, PHASES } from "./submission.ts";
 
 export const PROJECT_ROOT = resolve(new URL("..", import.meta.url).pathname);
 /** The store when no --artifacts is given. */
@@ -25,25 +33,31 @@ const OPTIONS = {
   "check-hashes": { type: "boolean" },
   "dry-run": { type: "boolean" },
   jobs: { type: "string" },
-  // Not for users: what `run --jobs N` tells its worker processes (see jobs.ts).
+  executor: { type: "string" },
+  partition: { type: "string" },
+  time: { type: "string" },
+  cpus: { type: "string" },
+  // Not for users: what `run --jobs N` tells its worker processes (see jobs.ts), and
+  // `run --executor slurm` its Slurm tasks (submission.ts).
   worker: { type: "string" },
+  task: { type: "string" },
   granted: { type: "string" },
   json: { type: "boolean" },
 } as const;
 type Option = keyof typeof OPTIONS | "force";
 /** Options only `run --jobs` gives its own worker processes: never listed, never suggested. */
-const INTERNAL: Option[] = ["worker", "granted"];
+const INTERNAL: Option[] = ["worker", "task", "granted"];
 /** The most worker processes `--jobs` starts: more than any machine here has cores. */
 export const MAX_JOBS = 64;
 
 /** The options each command takes besides --artifacts and --reports (which all take). */
 export const COMMAND_OPTIONS: Record<Command, Option[]> = {
-  run: ["seeds", "force", "jobs"],
-  report: ["seeds", "force", "jobs"],
-  compare: ["seeds", "name", "force", "json", "jobs"],
-  status: ["seeds", "json", "jobs"],
+  run: ["seeds", "force", "jobs", "executor", "partition", "time", "cpus"],
+  report: ["seeds", "force", "jobs", "cpus"],
+  compare: ["seeds", "name", "force", "json", "jobs", "cpus"],
+  status: ["seeds", "json", "jobs", "cpus"],
   runs: ["json"],
-  verify: ["seeds", "check-hashes", "jobs"],
+  verify: ["seeds", "check-hashes", "jobs", "cpus"],
   gc: ["seeds", "dry-run"],
   trace: [],
 };
@@ -105,7 +119,9 @@ export function parseCommandLine(argv: string[], stageNames: string[]) {
     name: values.name === undefined ? undefined : checkName(values.name, "--name"),
     seeds: values.seeds === undefined ? undefined : parseSeeds(values.seeds),
     jobs: values.jobs === undefined ? 1 : parseJobs(values.jobs),
+    executor: executorFlags(values),
     worker: values.worker,
+    task: values.task === undefined ? undefined : parseTask(values.task),
     granted: values.granted,
     checkHashes: values["check-hashes"] ?? false,
     dryRun: values["dry-run"] ?? false,
@@ -158,6 +174,31 @@ function parseJobs(text: string): number {
     `--jobs must be a whole number of worker processes from 1 to ${MAX_JOBS} (e.g. --jobs 2, ` +
       `one per core), got ${JSON.stringify(text)}`,
   );
+}
+
+/** `--executor`, `--partition`, `--time`, `--cpus`, each checked; --jobs runs here only. */
+function executorFlags(values: Partial<Record<Option, string | boolean>>): ExecutorFlags {
+  const text = (option: Option) => values[option] as string | undefined;
+  const flags: ExecutorFlags = {};
+  if (text("executor") !== undefined) flags.executor = parseExecutor(text("executor")!);
+  if (text("partition") !== undefined) flags.partition = parsePartition(text("partition")!);
+  if (text("time") !== undefined) flags.time = parseTime(text("time")!);
+  if (text("cpus") !== undefined) flags.cpus = parseCpus(text("cpus")!);
+  if (flags.executor === "slurm" && values.jobs !== undefined) {
+    throw new UserError(
+      "--jobs runs worker processes here, --executor slurm runs on the cluster: give one",
+    );
+  }
+  return flags;
+}
+
+/** `--task=<submission dir>:<phase>:<index>` (a Slurm task's own option). */
+function parseTask(text: string): { dir: string; phase: Phase; index: number } {
+  const [index, phase, ...dir] = text.split(":").reverse();
+  if (!/^\d+$/.test(index) || !PHASES.includes(phase as Phase) || dir.length === 0) {
+    throw new Error(`internal: --task=${text} is not <dir>:<phase>:<index>`);
+  }
+  return { dir: dir.reverse().join(":"), phase: phase as Phase, index: Number(index) };
 }
 
 /** The store and the reports folder: folders (when they exist), and not one inside the other. */

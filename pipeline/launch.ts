@@ -11,7 +11,10 @@
  *   and `readlink` by absolute path, which read /proc for lock records (Deno asks for
  *   --allow-all before it reads /proc itself; see proc_files.ts), and git, which says the
  *   project's commit for the manifests (project_version.ts);
- * - env: the two variables the `yaml` package reads, and BLAS_LIBRARY (which BLAS to load);
+ * - run, for `run` and `status`: Slurm's sbatch, squeue and scancel where PATH has them (a
+ *   cluster submission, and what became of it; README "Running on a cluster");
+ * - env: the two variables the `yaml` package reads, BLAS_LIBRARY (which BLAS to load) and
+ *   PATH (where Slurm's commands are);
  *   sys: the host name (lock records),
  *   the memory size (the memory check of a config), and the CPU and network-interface
  *   lists that `@resvg/resvg-js` reads (through Node's process report) to pick its build;
@@ -35,19 +38,31 @@ import { UserError } from "./errors.ts";
 import { exitWith } from "./exit_with.ts";
 import { PROC_READERS } from "./proc_files.ts";
 import { GIT_PATHS } from "./project_version.ts";
+import { findCommand, SLURM_COMMANDS } from "./slurm.ts";
 
 /** Environment variables libraries read at import (`yaml`: LOG_TOKENS, LOG_STREAM). */
-const ENV_READ = ["LOG_TOKENS", "LOG_STREAM", "BLAS_LIBRARY"];
+const ENV_READ = ["LOG_TOKENS", "LOG_STREAM", "BLAS_LIBRARY", "PATH"];
 const SYS = ["hostname", "systemMemoryInfo", "cpus", "networkInterfaces"];
 /** Where npm packages live (deno.json: nodeModulesDir auto); resvg's addon is in there. */
 const NATIVE = join(PROJECT_ROOT, "node_modules", ".deno");
 
+/** The paths a command reads and writes, and the programs it runs besides the usual ones. */
+interface Permissions {
+  read: string[];
+  write: string[];
+  run: string[];
+}
+
 /** The paths a command reads and writes, from its command line and configs. */
 export async function permissionsFor(
   args: CommandLine,
-): Promise<{ read: string[]; write: string[] }> {
+): Promise<Permissions> {
   if (args.command === "runs") {
-    return { read: unique([PROJECT_ROOT, args.artifacts].flatMap(withTarget)), write: [] };
+    return {
+      read: unique([PROJECT_ROOT, args.artifacts].flatMap(withTarget)),
+      write: [],
+      run: [],
+    };
   }
   const read = [PROJECT_ROOT, args.artifacts, args.reports];
   if (args.command === "trace") {
@@ -64,7 +79,18 @@ export async function permissionsFor(
   }
   const blas = blasLibraryFile();
   if (blas) read.push(blas);
-  return { read: unique(read.flatMap(withTarget)), write: unique([args.artifacts, args.reports]) };
+  const slurm = slurmCommands(args);
+  return {
+    read: unique([...read, ...slurm].flatMap(withTarget)),
+    write: unique([args.artifacts, args.reports]),
+    run: slurm,
+  };
+}
+
+/** Slurm's commands where PATH has them, for the commands that submit or watch jobs. */
+function slurmCommands(args: CommandLine): string[] {
+  if (args.command !== "run" && args.command !== "status") return [];
+  return SLURM_COMMANDS.flatMap((name) => findCommand(name) ?? []);
 }
 
 /** A path, and where it leads when it is a symbolic link (both are opened on the way). */
@@ -89,7 +115,7 @@ function procReaders(): string[] {
 }
 
 /** Deno's flags for these permissions. A path with a comma cannot be said in a flag list. */
-export function permissionFlags(paths: { read: string[]; write: string[] }): string[] {
+export function permissionFlags(paths: Permissions): string[] {
   for (const path of [...paths.read, ...paths.write]) {
     if (path.includes(",")) {
       throw new UserError(
@@ -103,7 +129,7 @@ export function permissionFlags(paths: { read: string[]; write: string[] }): str
     `--allow-read=${paths.read.join(",")}`,
     // An empty list would be an error to Deno: no flag grants no writes.
     ...(paths.write.length ? [`--allow-write=${paths.write.join(",")}`] : []),
-    `--allow-run=${[Deno.execPath(), ...procReaders()].join(",")}`,
+    `--allow-run=${[Deno.execPath(), ...procReaders(), ...paths.run].join(",")}`,
     `--allow-env=${ENV_READ.join(",")}`,
     `--allow-sys=${SYS.join(",")}`,
     `--allow-ffi=${[NATIVE, ...blasFiles()].join(",")}`,
@@ -119,7 +145,17 @@ function blasFiles(): string[] {
 const unique = (paths: string[]) => [...new Set(paths.map((p) => resolve(p)))];
 
 /** Options whose value is the next word (or follows `=`), and those of them that are paths. */
-const VALUED = ["--artifacts", "--reports", "--name", "--seeds", "--jobs"];
+const VALUED = [
+  "--artifacts",
+  "--reports",
+  "--name",
+  "--seeds",
+  "--jobs",
+  "--executor",
+  "--partition",
+  "--time",
+  "--cpus",
+];
 const FOLDERS = ["--artifacts", "--reports"];
 
 /**
@@ -225,8 +261,8 @@ async function main(given: string[]): Promise<number> {
       ...flags,
       join(PROJECT_ROOT, "pipeline", "cli.ts"),
       ...argv,
-      // `--jobs N` starts worker processes: they get exactly these permissions.
-      ...(args.command === "run" && args.jobs > 1 ? [`--granted=${JSON.stringify(flags)}`] : []),
+      // Worker processes (`--jobs N`) and Slurm tasks get exactly these permissions.
+      ...(args.command === "run" ? [`--granted=${JSON.stringify(flags)}`] : []),
     ],
   }).spawn();
   // The child stops itself on SIGINT/SIGTERM and says where it can resume; we pass the

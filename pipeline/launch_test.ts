@@ -62,7 +62,7 @@ Deno.test("runs only reads: the project and the store, and no write flag at all"
   const store = await tempDir();
   const args = parseCommandLine(["runs", "loss.beta=4", "--artifacts", store], ["train"]);
   const paths = await permissionsFor(args);
-  assertEquals(paths, { read: [PROJECT_ROOT, store], write: [] });
+  assertEquals(paths, { read: [PROJECT_ROOT, store], write: [], run: [] });
   const flags = permissionFlags(paths);
   assertEquals(flags.filter((f) => f.startsWith("--allow-write")), []);
   assertEquals(flags.filter((f) => f.startsWith("--allow-read")), [

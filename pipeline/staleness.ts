@@ -11,7 +11,10 @@ import type { ArtifactStore, Manifest } from "./store.ts";
  * npm packages or runtime versions changed. Compares what went into the two keys, so it
  * names exactly the causes and nothing else.
  */
-export function explainChange(planned: PlannedStage, previous: Manifest): string[] {
+export function explainChange(
+  planned: PlannedStage,
+  previous: Pick<Manifest, "keyInputs" | "fingerprint">,
+): string[] {
   const now = planned.keyInputs;
   const before = previous.keyInputs;
   const reasons = [

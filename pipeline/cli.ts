@@ -711,6 +711,7 @@ async function gc(
     ...await plannedEntries(configs, store, graph),
     ...await reportRoots(args.reports),
     ...await leasedEntries(store), // what live runs will read
+    ...await (await ClusterView.load(store.root)).entriesAtWork(), // and queued Slurm tasks
   ];
   const keep = await reachable(store, roots);
   const isLocked = (stage: string, key: string) => lockHeld(store.lockPath(stage, key));

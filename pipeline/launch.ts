@@ -11,8 +11,9 @@
  *   and `readlink` by absolute path, which read /proc for lock records (Deno asks for
  *   --allow-all before it reads /proc itself; see proc_files.ts), and git, which says the
  *   project's commit for the manifests (project_version.ts);
- * - run, for `run` and `status`: Slurm's sbatch, squeue and scancel where PATH has them (a
- *   cluster submission, and what became of it; README "Running on a cluster");
+ * - run, for `run`, `status` and `gc`: Slurm's sbatch, squeue and scancel where PATH has
+ *   them (a cluster submission, what became of it, and what its queued tasks still need;
+ *   README "Running on a cluster");
  * - env: the two variables the `yaml` package reads, BLAS_LIBRARY (which BLAS to load) and
  *   PATH (where Slurm's commands are);
  *   sys: the host name (lock records),
@@ -87,9 +88,9 @@ export async function permissionsFor(
   };
 }
 
-/** Slurm's commands where PATH has them, for the commands that submit or watch jobs. */
+/** Slurm's commands where PATH has them, for the commands that submit or ask about jobs. */
 function slurmCommands(args: CommandLine): string[] {
-  if (args.command !== "run" && args.command !== "status") return [];
+  if (!["run", "status", "gc"].includes(args.command)) return [];
   return SLURM_COMMANDS.flatMap((name) => findCommand(name) ?? []);
 }
 

@@ -37,6 +37,7 @@ const WORKING = ["RUNNING", "CONFIGURING", "COMPLETING", "SUSPENDED", "STOPPED",
 /** The store's submissions and squeue's word on their tasks, read once per command. */
 export class ClusterView {
   private constructor(
+    private submissions: Submission[],
     private byKey: Map<string, TaskRef>,
     private queue: Map<string, QueueEntry> | undefined,
   ) {}
@@ -60,7 +61,8 @@ export class ClusterView {
       }
     }
     const jobs = submissions.flatMap((s) => Object.values(s.jobs));
-    return new ClusterView(byKey, byKey.size ? await queueStates(jobs) : new Map());
+    const queue = byKey.size ? await queueStates(jobs) : new Map();
+    return new ClusterView(submissions, byKey, queue);
   }
 
   /** Whether any submission was ever made to this store. */
@@ -71,6 +73,36 @@ export class ClusterView {
   /** The task of the newest submission that makes `key`, if one does. */
   taskFor(key: string): TaskRef | undefined {
     return this.byKey.get(key);
+  }
+
+  /**
+   * `stage/key` of every entry a submission still at work will make or read (its tasks'
+   * stages and their inputs), so `gc` keeps them: a queued cell needs the shared stages.
+   */
+  async entriesAtWork(): Promise<string[]> {
+    const ids = new Set<string>();
+    for (const submission of this.submissions) {
+      const refs = PHASES.flatMap((phase) => {
+        const job = submission.jobs[phase];
+        return job === undefined ? [] : submission.plan.phases[phase].map((_, index) => ({
+          submission,
+          phase,
+          index,
+          job: `${job}_${index}`,
+        }));
+      });
+      const views = await Promise.all(refs.map((ref) => this.view(ref)));
+      if (!views.some((v) => v.state === "queued" || v.state === "running")) continue;
+      for (const task of PHASES.flatMap((phase) => submission.plan.phases[phase])) {
+        for (const { stage, key, keyInputs } of task.stages) {
+          ids.add(`${stage}/${key}`);
+          for (const [name, upstream] of Object.entries(keyInputs.inputs)) {
+            ids.add(`${name}/${upstream}`);
+          }
+        }
+      }
+    }
+    return [...ids];
   }
 
   /** What the task is doing: from squeue while it knows the task, else from its exit file. */

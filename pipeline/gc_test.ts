@@ -220,3 +220,19 @@ Deno.test("a live run's lease keeps its entries from gc; a dead run's lease coun
   await Deno.writeTextFile(join(store.root, ".locks", "run-dead.json"), JSON.stringify(dead));
   assertEquals([...await leasedEntries(store)], []);
 });
+
+Deno.test("a lease from another pid namespace counts while its heartbeat is within its lease", async () => {
+  const { store } = await sampleStore();
+  const path = join(await store.locksDir(), "run-elsewhere.json");
+  const owner = { ...currentProcess(), pidNamespace: "pid:[1]", pid: await deadPid() };
+  const write = (lease: object) => Deno.writeTextFile(path, JSON.stringify(lease));
+  const entries = [`train/${key("d")}`];
+  await write({ owner, entries, leaseMs: 60_000 });
+  assertEquals([...await leasedEntries(store)], entries, "a fresh heartbeat");
+  const stopped = new Date(Date.now() - 61_000);
+  await Deno.utime(path, stopped, stopped);
+  assertEquals([...await leasedEntries(store)], [], "its heartbeat stopped past its lease");
+  await write({ owner, entries });
+  await Deno.utime(path, stopped, stopped);
+  assertEquals([...await leasedEntries(store)], entries, "no lease named: never judged");
+});

@@ -1,22 +1,28 @@
 /**
  * One run per artifact key: a lock file that says who holds it (host, boot, pid namespace,
- * pid, start time; see process_identity.ts), so a later run can tell a live owner, which it
- * waits for and names, from a provably dead one, whose lock it takes over and says so.
+ * pid, start time, lease; see process_identity.ts), so a later run can tell a live owner,
+ * which it waits for and names, from a provably dead one, whose lock it takes over and says
+ * so. Safe on a filesystem shared by several hosts (NFSv3+/v4, Lustre): it relies only on
+ * atomic link/O_EXCL create and rename, never on flock.
  *
  * - Taking: the JSON is written and fsynced to a private file first, then hard-linked to
  *   the lock path; link fails if the lock exists, and a reader never sees half a record.
- * - Taking over a dead owner's lock: under a short kernel lock (flock, released if we die),
- *   rename it to a unique side name, check it is the record we judged, delete it, retry.
+ * - Holding: a heartbeat refreshes the file's mtime (heartbeat.ts), so a run that cannot
+ *   judge us from /proc (another host or pid namespace) judges us by the lease we name.
+ * - Taking over a dead owner's lock: whoever creates the take-over marker of the judged
+ *   record renames the lock to a unique side name, checks it is that record, deletes it.
  * - Waiting: one line naming the owner and when it took the lock, repeated every ~30 s.
  * - Our own pid and start time in a lock that no call of ours holds is a bug: we throw
  *   rather than wait on ourselves. Calls in one process for one path queue behind each other.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { dirname, join, resolve } from "node:path";
+import { createHash } from "node:crypto";
+import { resolve } from "node:path";
+import { LEASE_MS, readWithHeartbeat, startBeating, stopAll, stopBeating } from "./heartbeat.ts";
 import {
   currentProcess,
+  judgeHolder,
   judgeLegacyPid,
-  judgeOwner,
   type Liveness,
   type ProcessIdentity,
   readProcStat,
@@ -30,6 +36,8 @@ export interface LockRecord extends ProcessIdentity {
   takenAt: string;
   /** Unique per withLock call: tells calls of one process apart. */
   token: string;
+  /** How long the lock stays the owner's without a heartbeat (absent in earlier versions). */
+  leaseMs?: number;
 }
 
 /** The owner of a lock we wait for or take over, with what we know of it. */
@@ -56,6 +64,8 @@ export interface LockOptions {
   /** An empty or unparseable lock file older than this is a writer that died mid-write
    * (earlier versions wrote in place); younger, it is being written (default 10 s). */
   unreadableGraceMs?: number;
+  /** The lease our lock names, refreshed every leaseMs / LEASE_BEATS (default LEASE_MS). */
+  leaseMs?: number;
 }
 
 /** Tokens held by the current async call chain: a nested call for one of them is a bug. */
@@ -65,13 +75,18 @@ const heldHere = new Set<string>();
 /** Files this process holds (lock files, run leases) → their text, for releaseHeld. */
 const heldFiles = new Map<string, string>();
 
-/** Note a file this process holds until `forgetHeld`, so an interrupt can release it. */
-export function noteHeld(path: string, text: string): void {
+/**
+ * Note a file this process holds until `forgetHeld`, so an interrupt can release it, and
+ * keep its heartbeat (for the `leaseMs` its record names) until then.
+ */
+export function noteHeld(path: string, text: string, leaseMs = LEASE_MS): void {
   heldFiles.set(path, text);
+  startBeating(path, text, leaseMs);
 }
 
 export function forgetHeld(path: string): void {
   heldFiles.delete(path);
+  stopBeating(path);
 }
 
 /**
@@ -79,6 +94,7 @@ export function forgetHeld(path: string): void {
  * handler, which exits at once (no `finally` runs), so the next run finds no stale lock.
  */
 export function releaseHeld(): void {
+  stopAll();
   for (const [path, text] of heldFiles) {
     try {
       if (Deno.readTextFileSync(path) === text) Deno.removeSync(path);
@@ -100,10 +116,11 @@ export async function withLock<T>(
     ...currentProcess(),
     takenAt: "",
     token: crypto.randomUUID(),
+    leaseMs: options.leaseMs ?? LEASE_MS,
   };
   path = resolve(path);
   const text = await acquire(path, record, options);
-  noteHeld(path, text);
+  noteHeld(path, text, record.leaseMs);
   const chain = new Set(heldInChain.getStore() ?? []).add(record.token);
   try {
     return await heldInChain.run(chain, fn);
@@ -139,23 +156,19 @@ async function acquire(path: string, record: LockRecord, options: LockOptions): 
       continue; // someone was faster: read who
     }
     let info: LockOwnerInfo | undefined;
+    const liveness = judgeSeen(seen, graceMs);
     if (seen.kind === "unreadable") {
-      if (seen.ageMs > graceMs) {
-        const liveness: Liveness = {
-          verdict: "dead",
-          reason: `its file stayed ${seen.text.trim() ? "unreadable" : "empty"} for ` +
-            `${formatDuration(seen.ageMs)}: the writer died mid-write`,
-        };
+      if (liveness.verdict === "dead") {
         info = { path, owner: { pid: 0 }, liveness, message: "" };
         info.message = `took over the lock ${path} (${liveness.reason})`;
-        if (await takeOver(path, seen.text)) options.onTakeOver?.(info);
-        continue;
+        if (await takeOver(path, seen.text, record, graceMs)) {
+          options.onTakeOver?.(info);
+          continue;
+        }
+        // Someone else is taking it over: wait for them like for an owner.
       }
       // Being written by an earlier version (which wrote in place): retry shortly.
     } else {
-      const liveness = seen.kind === "legacy"
-        ? judgeLegacyPid(seen.owner.pid)
-        : judgeOwner(seen.owner);
       if (liveness.verdict === "self") {
         const token = (seen.owner as LockRecord).token;
         if (heldInChain.getStore()?.has(token)) {
@@ -179,15 +192,25 @@ async function acquire(path: string, record: LockRecord, options: LockOptions): 
           liveness,
           message: describe(path, seen, liveness, "take"),
         };
-        if (await takeOver(path, seen.text)) options.onTakeOver?.(info);
-        continue;
-      }
-      info = { path, owner: seen.owner, liveness, message: describe(path, seen, liveness, "wait") };
-      const now = Date.now();
-      if (seen.text !== lastSeen || now - lastReport >= reportEveryMs) {
-        options.onWait?.({ ...info, waitedMs: now - started });
-        lastReport = now;
-        lastSeen = seen.text;
+        if (await takeOver(path, seen.text, record, graceMs)) {
+          options.onTakeOver?.(info);
+          continue;
+        }
+        // Someone else is taking it over (or did, or the owner released it): read again soon.
+        info.message = describe(path, seen, liveness, "wait");
+      } else {
+        info = {
+          path,
+          owner: seen.owner,
+          liveness,
+          message: describe(path, seen, liveness, "wait"),
+        };
+        const now = Date.now();
+        if (seen.text !== lastSeen || now - lastReport >= reportEveryMs) {
+          options.onWait?.({ ...info, waitedMs: now - started });
+          lastReport = now;
+          lastSeen = seen.text;
+        }
       }
     }
     if (options.timeoutMs !== undefined && Date.now() - started > options.timeoutMs) {
@@ -250,25 +273,45 @@ async function writeAll(file: Deno.FsFile, text: string): Promise<void> {
 type Seen =
   | { kind: "missing" }
   | { kind: "unreadable"; text: string; ageMs: number }
-  | { kind: "legacy"; text: string; owner: { pid: number } }
-  | { kind: "record"; text: string; owner: LockRecord };
+  | { kind: "legacy"; text: string; ageMs: number; owner: { pid: number } }
+  | { kind: "record"; text: string; ageMs: number; owner: LockRecord };
 
-/** What the lock file says now. */
+/** What the lock file says now, and how old its heartbeat (mtime) is. */
 async function readLock(path: string): Promise<Seen> {
-  const text = await readText(path);
-  if (text === undefined) return { kind: "missing" };
-  if (/^\s*\d+\s*$/.test(text)) return { kind: "legacy", text, owner: { pid: Number(text) } };
+  const read = await readWithHeartbeat(path).catch((error) => {
+    throw asUserError(path, error);
+  });
+  if (!read) return { kind: "missing" };
+  const { text, ageMs } = read;
+  if (/^\s*\d+\s*$/.test(text)) {
+    return { kind: "legacy", text, ageMs, owner: { pid: Number(text) } };
+  }
   try {
     const owner = JSON.parse(text);
     if (typeof owner?.pid === "number") {
-      return { kind: "record", text, owner: { host: "", bootId: "", pidNamespace: "", ...owner } };
+      const blank = { host: "", bootId: "", pidNamespace: "" };
+      return { kind: "record", text, ageMs, owner: { ...blank, ...owner } };
     }
-  } catch { /* being written, or garbage: judged by age below */ }
-  let ageMs = 0;
-  try {
-    ageMs = Date.now() - ((await Deno.stat(path)).mtime?.getTime() ?? Date.now());
-  } catch { /* gone: the next loop sees it missing */ }
+  } catch { /* being written, or garbage: judged by age */ }
   return { kind: "unreadable", text, ageMs };
+}
+
+/** Whether the owner of what we read still runs (process_identity.ts, with the lease). */
+function judgeSeen(seen: Exclude<Seen, { kind: "missing" }>, graceMs: number): Liveness {
+  switch (seen.kind) {
+    case "unreadable":
+      return seen.ageMs > graceMs
+        ? {
+          verdict: "dead",
+          reason: `its file stayed ${seen.text.trim() ? "unreadable" : "empty"} for ` +
+            `${formatDuration(seen.ageMs)}: the writer died mid-write`,
+        }
+        : { verdict: "unknown", reason: "its record is being written" };
+    case "legacy":
+      return judgeLegacyPid(seen.owner.pid);
+    case "record":
+      return judgeHolder(seen.owner, seen.owner.leaseMs, seen.ageMs);
+  }
 }
 
 async function readText(path: string): Promise<string | undefined> {
@@ -276,28 +319,60 @@ async function readText(path: string): Promise<string | undefined> {
     return await Deno.readTextFile(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
-    if (error instanceof Deno.errors.IsADirectory) {
-      throw new UserError(`${path} is a folder where a lock file goes; remove it and run again`);
-    }
-    throw error;
+    throw asUserError(path, error);
   }
 }
 
+function asUserError(path: string, error: unknown): unknown {
+  return error instanceof Deno.errors.IsADirectory
+    ? new UserError(`${path} is a folder where a lock file goes; remove it and run again`)
+    : error;
+}
+
 /**
- * Remove the lock if it still holds `judged` (the record we found dead). Serialised by a
- * kernel lock on one file per lock directory, so two runs never both take over, and a
- * fresh lock made by whoever took over first is never removed. False if it was not ours
- * to remove (someone else took over or released it first): the caller just retries.
+ * Remove the lock if it still holds `judged`, the text of a record we found dead. False if
+ * it was not ours to remove (someone else is taking it over, took it over or released it
+ * first): the caller reads the lock again.
+ *
+ * Exclusive without flock (unreliable on NFS): only the run that creates the marker
+ * `<lock>.takeover-<digest of judged>` (an atomic link, as the lock itself) renames the lock
+ * aside. Why that is enough:
+ * - Two takers of one record: one creates the marker, the other finds it and backs off.
+ * - A taker that judged long ago: it reads and judges the lock again once it holds the
+ *   marker, so a lock made anew since (a new text: every record has a fresh token), or an
+ *   owner whose heartbeat came back, is left alone. While we hold the marker nobody else
+ *   may remove the judged record, and its dead owner does not, so what we rename is what we
+ *   judged (checked once more under the side name, against runs of earlier versions).
+ * - The owner's heartbeat changes only the mtime: the text we compare stays valid.
+ * - A taker that dies holding the marker: the marker is a record with a heartbeat of its
+ *   own; once its owner is judged dead, the next taker removes it the same way, then retries.
  */
-async function takeOver(path: string, judged: string): Promise<boolean> {
-  const guard = await Deno.open(join(dirname(path), ".takeover"), {
-    read: true,
-    write: true,
-    create: true,
-  });
+async function takeOver(
+  path: string,
+  judged: string,
+  record: LockRecord,
+  graceMs: number,
+): Promise<boolean> {
+  const digest = createHash("sha256").update(judged).digest("hex").slice(0, 16);
+  const marker = `${path}.takeover-${digest}`;
+  const taker: LockRecord = {
+    ...record,
+    takenAt: new Date().toISOString(),
+    token: crypto.randomUUID(),
+  };
+  const mine = JSON.stringify(taker) + "\n";
+  if (!await tryCreate(marker, mine)) {
+    const other = await readLock(marker);
+    if (other.kind !== "missing" && judgeSeen(other, graceMs).verdict === "dead") {
+      await takeOver(marker, other.text, record, graceMs);
+    }
+    return false;
+  }
+  noteHeld(marker, mine, taker.leaseMs);
   try {
-    await guard.lock(true); // released by close, or by the kernel if we die
-    if (await readText(path) !== judged) return false;
+    const now = await readLock(path);
+    if (now.kind === "missing" || now.text !== judged) return false;
+    if (judgeSeen(now, graceMs).verdict !== "dead") return false;
     const aside = `${path}.stale-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
     try {
       await Deno.rename(path, aside);
@@ -306,7 +381,7 @@ async function takeOver(path: string, judged: string): Promise<boolean> {
       throw error;
     }
     if (await readText(aside) !== judged) {
-      // Only a run that ignores the guard (another version) gets here: put its lock back.
+      // Only a run that ignores the marker (an earlier version) gets here: put its lock back.
       await Deno.link(aside, path).catch(() => {});
       await Deno.remove(aside).catch(() => {});
       return false;
@@ -314,7 +389,10 @@ async function takeOver(path: string, judged: string): Promise<boolean> {
     await Deno.remove(aside);
     return true;
   } finally {
-    guard.close();
+    forgetHeld(marker);
+    if (await readText(marker).catch(() => undefined) === mine) {
+      await Deno.remove(marker).catch(() => {});
+    }
   }
 }
 
@@ -335,11 +413,12 @@ function describe(
     return `took over the lock of run ${pid}${host} (${taken}; dead: ${why})`;
   }
   const self = liveness.verdict === "self" ? "; another stage of this process" : "";
+  const beating = liveness.verdict === "beating" ? `; ${liveness.reason}` : "";
   const unknown = liveness.verdict === "unknown"
     ? `; cannot tell from here whether it still runs (${liveness.reason})` +
       ` — if it does not, delete ${path}`
     : "";
-  return `waiting for run ${pid}${host} (${taken}${self}${unknown})`;
+  return `waiting for run ${pid}${host} (${taken}${self}${beating}${unknown})`;
 }
 
 function localTime(iso: string): string {
@@ -359,21 +438,12 @@ function ago(iso: string): string {
 
 /**
  * Whether someone may hold the lock at `path`: it exists and its owner is not provably
- * dead (a live or unjudgeable owner, or a record still being written). For `gc`, which
+ * dead (a live, heartbeating or unjudgeable owner, or a record still being written). For `gc`, which
  * must never remove what a run is working on.
  */
 export async function lockHeld(path: string, graceMs = 10_000): Promise<boolean> {
   const seen = await readLock(path);
-  switch (seen.kind) {
-    case "missing":
-      return false;
-    case "unreadable":
-      return seen.ageMs <= graceMs;
-    case "legacy":
-      return judgeLegacyPid(seen.owner.pid).verdict !== "dead";
-    case "record":
-      return judgeOwner(seen.owner).verdict !== "dead";
-  }
+  return seen.kind !== "missing" && judgeSeen(seen, graceMs).verdict !== "dead";
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type LockOptions, type LockRecord, releaseHeld, withLock } from "./lock.ts";
@@ -36,12 +37,10 @@ function recording(extra: LockOptions = {}) {
   return { waits, takeOvers, options };
 }
 
-/** Nothing but the lock (when held) and the take-over guard: no .new-/.stale- leftovers. */
+/** Nothing but the lock (when held): no .new-, .stale- or .takeover- leftovers. */
 async function leftovers(dir: string): Promise<string[]> {
   const names: string[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    if (entry.name !== ".takeover") names.push(entry.name);
-  }
+  for await (const entry of Deno.readDir(dir)) names.push(entry.name);
   return names.sort();
 }
 
@@ -278,4 +277,56 @@ Deno.test("many calls of one process on one lock never mistake a just-released l
       inside--;
     }, { pollMs: 1 })));
   assertEquals(most, 1);
+});
+
+Deno.test("an owner /proc cannot judge is judged by its heartbeat: waited for while fresh, taken over past its lease", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "a.lock");
+    const elsewhere = { host: "elsewhere.example", pid: 7, leaseMs: 60_000 };
+    await writeLock(path, elsewhere); // mtime now: a fresh heartbeat
+    const fresh = recording({ timeoutMs: 200 });
+    await assertRejects(() => withLock(path, () => Promise.resolve(), fresh.options), "gave up");
+    assertEquals(fresh.takeOvers, []);
+    assertIncludes(fresh.waits[0], "waiting for run 7 on host elsewhere.example (lock taken ");
+    assertIncludes(fresh.waits[0], "; its heartbeat ");
+    assertIncludes(fresh.waits[0], " ago (lease 1 min 00 s), on host elsewhere.example)");
+    const stopped = new Date(Date.now() - 180_000);
+    await Deno.utime(path, stopped, stopped);
+    const old = recording({ timeoutMs: 2000 });
+    await withLock(path, () => Promise.resolve(), old.options);
+    assertEquals(old.takeOvers.length, 1);
+    assertIncludes(old.takeOvers[0], "its heartbeat stopped 3 min 00 s ago (lease 1 min 00 s)");
+    assertEquals(await leftovers(dir), []);
+  }, "lock-test-");
+});
+
+Deno.test("a take-over marker left by a dead taker is itself taken over, then the lock", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "a.lock");
+    await writeLock(path, { pid: await deadPid() });
+    const text = await Deno.readTextFile(path);
+    const digest = createHash("sha256").update(text).digest("hex").slice(0, 16);
+    await writeLock(`${path}.takeover-${digest}`, { pid: await deadPid() });
+    const { takeOvers, options } = recording({ timeoutMs: 2000 });
+    await withLock(path, () => Promise.resolve(), options);
+    assertEquals(takeOvers.length, 1);
+    assertEquals(await leftovers(dir), []);
+  }, "lock-test-");
+});
+
+Deno.test("the heartbeat refreshes a held lock's mtime, its text unchanged, while the main thread is busy", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "a.lock");
+    const past = new Date(Date.now() - 60_000);
+    await withLock(path, async () => {
+      const text = await Deno.readTextFile(path);
+      await Deno.utime(path, past, past);
+      const end = Date.now() + 300; // 3 heartbeats of 100 ms; the main thread never yields
+      while (Date.now() < end) { /* busy */ }
+      const mtime = (await Deno.stat(path)).mtime!.getTime();
+      assert_(mtime > past.getTime() + 50_000, `mtime not refreshed: ${new Date(mtime)}`);
+      assertEquals(await Deno.readTextFile(path), text);
+      assertEquals(JSON.parse(text).leaseMs, 800);
+    }, { leaseMs: 800 });
+  }, "lock-test-");
 });

@@ -7,10 +7,16 @@
  * The rule (for locks and temp dirs alike): an owner is provably dead only when it ran on
  * this host, in this boot and in this pid namespace, and its pid is gone, now belongs to a
  * process that started at another time, or is a zombie. An owner on this host in an
- * earlier boot is dead too (the machine rebooted). Anything else cannot be judged from here.
+ * earlier boot is dead too (the machine rebooted). Anything else cannot be judged from /proc.
+ *
+ * Files that name a lease and are refreshed by a heartbeat (locks, run leases; see
+ * heartbeat.ts) add one rule for owners /proc cannot judge (another host, another pid
+ * namespace): dead once the file's mtime is older than the lease (judgeHolder). Temp dirs
+ * have no heartbeat: only their own host's, boot's and pid namespace's runs ever sweep them.
  */
 import { createHash } from "node:crypto";
 import { readProcFile, readProcLink } from "./proc_files.ts";
+import { formatDuration } from "./units.ts";
 
 export interface ProcessIdentity {
   /** The host name ("" when it cannot be read). */
@@ -29,11 +35,13 @@ export interface ProcessIdentity {
  * - `alive`: it runs (same host, boot and namespace, same pid and start time);
  * - `self`: it is this very process;
  * - `dead`: provably gone, `reason` says how we know;
+ * - `beating`: cannot be judged from /proc, but its heartbeat is within its lease (`reason`);
  * - `unknown`: another host or pid namespace, or facts missing; `reason` says which.
  */
 export type Liveness =
   | { verdict: "alive" }
   | { verdict: "self" }
+  | { verdict: "beating"; reason: string }
   | { verdict: "dead"; reason: string }
   | { verdict: "unknown"; reason: string };
 
@@ -69,11 +77,7 @@ export function readProcStat(
   return { state: fields[0], startTime: Number.isFinite(startTime) ? startTime : -1 };
 }
 
-/**
- * Whether `owner` still runs, by the rule above. Hook for the cluster issue: an owner on
- * another host or in another pid namespace is `unknown` here; a heartbeat lease (the owner
- * refreshing a timestamp the others can read) is what would let such an owner be judged.
- */
+/** Whether `owner` still runs, by /proc (the rule above); `unknown` for another host or namespace. */
 export function judgeOwner(owner: ProcessIdentity, me = currentProcess()): Liveness {
   if (!owner.host || !me.host) return { verdict: "unknown", reason: "host name unknown" };
   if (owner.host !== me.host) {
@@ -103,6 +107,39 @@ export function judgeOwner(owner: ProcessIdentity, me = currentProcess()): Liven
     };
   }
   return { verdict: "alive" };
+}
+
+/**
+ * Whether the owner of a file refreshed by a heartbeat still runs: by /proc when it can be
+ * judged from here (exact, immediate); otherwise by the heartbeat, which is `heartbeatAgeMs`
+ * old (now − the file's mtime): dead past `leaseMs`, `beating` within it. A record without
+ * a lease (earlier versions) stays `unknown`.
+ */
+export function judgeHolder(
+  owner: ProcessIdentity,
+  leaseMs: unknown,
+  heartbeatAgeMs: number,
+  me = currentProcess(),
+): Liveness {
+  const liveness = judgeOwner(owner, me);
+  if (liveness.verdict !== "unknown" || !isLease(leaseMs)) return liveness;
+  const where = `on host ${owner.host || "(unknown)"}` +
+    (owner.host === me.host ? `, pid namespace ${owner.pidNamespace || "(unknown)"}` : "");
+  const lease = `lease ${formatDuration(leaseMs)}`;
+  if (heartbeatAgeMs > leaseMs) {
+    return {
+      verdict: "dead",
+      reason: `its heartbeat stopped ${formatDuration(heartbeatAgeMs)} ago (${lease}), ${where}`,
+    };
+  }
+  return {
+    verdict: "beating",
+    reason: `its heartbeat ${formatDuration(heartbeatAgeMs)} ago (${lease}), ${where}`,
+  };
+}
+
+function isLease(ms: unknown): ms is number {
+  return typeof ms === "number" && Number.isFinite(ms) && ms > 0;
 }
 
 /**

@@ -60,7 +60,7 @@ import { cellStatus, type CellVerdict, sweepCount } from "./sweep_status.ts";
 import { ArtifactStore } from "./store.ts";
 import { traceFigure } from "./trace.ts";
 import type { StageSpec } from "./stage.ts";
-import { formatBytes, plural } from "./units.ts";
+import { formatBytes } from "./units.ts";
 import { verifyPlan } from "./verify.ts";
 import { statusLine } from "./stage_line.ts";
 
@@ -402,7 +402,8 @@ async function submitToSlurm(
   const jobs = await submitPhases(dir, phases);
   await writeJobs(dir, jobs);
   for (const phase of PHASES.filter((p) => jobs[p])) {
-    const tasks = plural(phases[phase].length, "task");
+    const count = phases[phase].length;
+    const tasks = `${count} task${count === 1 ? "" : "s"}`;
     write(
       `submitted ${phase.padEnd(6)} slurm job ${jobs[phase]}: ${tasks}, ${PHASE_SAYS[phase]}\n`,
     );

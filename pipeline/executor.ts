@@ -5,8 +5,11 @@
  * `blasThreads`, and threads join the keys: so `--cpus` (or the block's `cpus`) changes keys,
  * and status, report and compare take the same `--cpus` to find those runs.
  */
+import { z } from "zod";
 import { canonicalJson } from "./hash.ts";
-import { showPath } from "./bounded_read.ts";
+import { excerpt, showPath } from "./bounded_read.ts";
+import { type ConfigSource, dotted, locateIn, valueAt } from "./config.ts";
+import { closestWord } from "./did_you_mean.ts";
 import { UserError } from "./errors.ts";
 import type { Resources } from "./submission.ts";
 
@@ -18,12 +21,37 @@ export const SLURM_TIME_SAYS = "a Slurm time: minutes (90), h:mm:ss (2:00:00) or
 /** The most cores one task may ask for. */
 export const MAX_CPUS = 1024;
 
-/** What a config's `executor:` block holds. */
-export interface ExecutorBlock {
-  kind: "local" | "slurm";
-  partition?: string;
-  time?: string;
-  cpus?: number;
+/**
+ * A config's `executor:` block. Where a run computes is no input of its results: the block
+ * is taken out of the config before the stages see it, and joins no key.
+ */
+const executorSchema = z.strictObject({
+  kind: z.enum(["local", "slurm"]).default("local"),
+  partition: z.string().regex(PARTITION, "must be a Slurm partition name").optional(),
+  time: z.string().regex(SLURM_TIME, `must be ${SLURM_TIME_SAYS}`).optional(),
+  cpus: z.int().min(1).max(MAX_CPUS).optional(),
+});
+export type ExecutorBlock = z.output<typeof executorSchema>;
+
+/** The block of a config (its `extends` chain merged), validated; undefined when absent. */
+export function executorBlock(source: ConfigSource): ExecutorBlock | undefined {
+  const block = source.raw.executor;
+  if (block === undefined) return undefined;
+  const parsed = executorSchema.safeParse(block);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = ["executor", ...issue.path.map(String)];
+  if (issue.code === "unrecognized_keys") {
+    const key = issue.keys[0];
+    const valid = Object.keys(executorSchema.shape);
+    const guess = closestWord(key, valid);
+    const fix = guess ? `did you mean "${guess}"?` : `valid keys here: ${valid.join(", ")}`;
+    throw new UserError(
+      `${locateIn(source, [...path, key])}: unknown key ${dotted([...path, key])}: ${fix}`,
+    );
+  }
+  const got = excerpt(valueAt(block, issue.path as (string | number)[]));
+  throw new UserError(`${locateIn(source, path)}: ${dotted(path)} ${issue.message}, got ${got}`);
 }
 
 /** What the command line says of the executor (all optional). */
@@ -47,18 +75,18 @@ export type Executor = { kind: "local"; cpus?: number } | {
  */
 export function resolveExecutor(
   flags: ExecutorFlags,
-  runs: { path: string; config: { executor?: ExecutorBlock } }[],
+  runs: { path: string; executor?: ExecutorBlock }[],
 ): Executor {
-  const blocks = runs.filter((run) => run.config.executor !== undefined);
+  const blocks = runs.filter((run) => run.executor !== undefined);
   for (const other of blocks.slice(1)) {
-    if (canonicalJson(other.config.executor) !== canonicalJson(blocks[0].config.executor)) {
+    if (canonicalJson(other.executor) !== canonicalJson(blocks[0].executor)) {
       throw new UserError(
         `${showPath(blocks[0].path)} and ${showPath(other.path)} have different executor: ` +
           "blocks; one command submits one kind of task: make them agree, or run them apart",
       );
     }
   }
-  const block = blocks[0]?.config.executor;
+  const block = blocks[0]?.executor;
   const kind = flags.executor ?? block?.kind ?? "local";
   const cpus = flags.cpus ?? block?.cpus;
   if (kind === "local") return { kind, cpus: flags.cpus };

@@ -1,8 +1,13 @@
 import { assertEquals, assertThrows } from "./test_assert.ts";
-import { resolveExecutor, resourcesOf, withCores } from "./executor.ts";
+import { type ExecutorBlock, resolveExecutor, resourcesOf, withCores } from "./executor.ts";
 import { parseCommandLine } from "./command_line.ts";
+import { join } from "node:path";
+import { readConfigSource } from "./config.ts";
+import { executorBlock } from "./executor.ts";
+import { expandTargets } from "./sweep.ts";
+import { tempDir } from "./stage_testing.ts";
 
-const run = (path: string, executor?: object) => ({ path, config: { executor } as never });
+const run = (path: string, executor?: ExecutorBlock) => ({ path, executor });
 
 Deno.test("resolveExecutor: the command line over the configs' block, which must agree", () => {
   const block = { kind: "slurm" as const, partition: "long", time: "2:00:00", cpus: 4 };
@@ -48,4 +53,30 @@ Deno.test("the executor's options: each checked, one line each", () => {
     () => parseCommandLine(["status", "a.yaml", "--executor", "slurm"], ["train"]),
     "status does not take --executor",
   );
+});
+
+Deno.test("a config's executor: block, validated with the file, line and path of a bad value", async () => {
+  const dir = await tempDir("executor-");
+  const write = async (text: string) => {
+    const path = join(dir, "study.yaml");
+    await Deno.writeTextFile(path, text);
+    return await readConfigSource(path);
+  };
+  try {
+    const source = await write("executor:\n  kind: slurm\n  time: '2:00:00'\n  cpus: 2\n");
+    assertEquals(executorBlock(source), { kind: "slurm", time: "2:00:00", cpus: 2 });
+    assertEquals(executorBlock(await write("seed: 1\n")), undefined);
+    assertThrows(
+      () => executorBlock({ ...source, raw: { executor: { kind: "slurm", tme: 9 } } }),
+      'unknown key executor.tme: did you mean "time"?',
+    );
+    const bad = await write("seed: 1\nexecutor:\n  time: 2h\n");
+    assertThrows(() => executorBlock(bad), `study.yaml:3: executor.time must be a Slurm time`);
+    // The stages never see the block: it joins no key.
+    await write("executor:\n  kind: slurm\n");
+    const { runs } = await expandTargets([join(dir, "study.yaml")], [], undefined);
+    assertEquals(["executor" in runs[0].config, runs[0].executor], [false, { kind: "slurm" }]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

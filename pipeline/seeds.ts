@@ -7,6 +7,7 @@ import type { RunConfig } from "./stage.ts";
 import { UserError } from "./errors.ts";
 import { MAX_NAME_LENGTH, runNameProblem } from "./names.ts";
 import type { CellPlace } from "./sweep.ts";
+import type { ExecutorBlock } from "./executor.ts";
 
 /** A config to run, from its file: under `--seeds`, one of several runs of it. */
 export interface ConfigRun<C extends RunConfig = RunConfig> {
@@ -21,6 +22,8 @@ export interface ConfigRun<C extends RunConfig = RunConfig> {
   overrides?: string[];
   /** Where it sits in a sweep, when it is a sweep's cell. */
   cell?: CellPlace;
+  /** Its config's `executor:` block, when it has one (where it computes: no key input). */
+  executor?: ExecutorBlock;
 }
 
 /**

@@ -35,6 +35,7 @@ import {
   valueAt,
 } from "./config.ts";
 import { closestWord } from "./did_you_mean.ts";
+import { executorBlock } from "./executor.ts";
 import { UserError } from "./errors.ts";
 import { MAX_NAME_LENGTH, runNameProblem } from "./names.ts";
 import { type Override, overridePatch, overrideText, valueText } from "./overrides.ts";
@@ -102,7 +103,8 @@ export function expandSource(
   overrides: Override[],
   seeds: number[] | undefined,
 ): { sweep?: Sweep; runs: ConfigRun<ResolvedConfig>[] } {
-  const { sweep: block, ...raw } = source.raw;
+  // The sweep is expanded here; where the runs compute is the executor's (executor.ts).
+  const { sweep: block, executor: _where, ...raw } = source.raw;
   const plain = { ...source, raw };
   const fixed = overrides.filter((o) => o.values.length === 1);
   const swept = overrides.filter((o) => o.values.length > 1);
@@ -358,7 +360,8 @@ export async function expandTargets(
   for (const path of paths) {
     const source = await readConfigSource(path);
     const expanded = expandSource(source, overrides, seeds);
-    runs.push(...expanded.runs);
+    const executor = executorBlock(source);
+    runs.push(...(executor ? expanded.runs.map((run) => ({ ...run, executor })) : expanded.runs));
     if (expanded.sweep) sweeps.push(expanded.sweep);
     files.push(...source.files);
   }

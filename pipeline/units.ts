@@ -24,6 +24,3 @@ export function formatDuration(ms: number): string {
 
 /** `12345` → `12,345`: counts in tables and notes, without the locale-dependent toLocaleString. */
 export const formatCount = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-
-/** `1 task`, `3 tasks`. */
-export const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" : "s"}`;

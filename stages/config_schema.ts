@@ -9,7 +9,6 @@
  */
 import { z } from "zod";
 import { MAX_NAME_LENGTH, SAFE_NAME } from "../pipeline/names.ts";
-import { MAX_CPUS, PARTITION, SLURM_TIME, SLURM_TIME_SAYS } from "../pipeline/executor.ts";
 
 const positiveInt = z.int().positive();
 const fraction = z.number().gt(0).lt(1);
@@ -186,20 +185,6 @@ export const evaluateSchema = z.strictObject({
   ).default(2000),
 });
 
-/**
- * Where `deno task run` computes: here (`local`), or as Slurm job arrays (README "Running on
- * a cluster"). `cpus` is what each Slurm task asks for, and, unless `blasThreads` says
- * otherwise, its BLAS threads (which join the keys). Not part of any key itself.
- */
-export const executorSchema = z.strictObject({
-  kind: z.enum(["local", "slurm"]).default("local"),
-  /** The Slurm partition (sbatch --partition); default: the cluster's. */
-  partition: z.string().regex(PARTITION, "must be a Slurm partition name").optional(),
-  /** Each task's time limit in a form sbatch --time takes: `90`, `2:00:00`, `1-12`. */
-  time: z.string().regex(SLURM_TIME, `must be ${SLURM_TIME_SAYS}`).optional(),
-  cpus: positiveInt.max(MAX_CPUS).optional(),
-});
-
 export const configSchema = z.strictObject({
   /** Report and log name; defaults to the config file's base name. Not part of any key. */
   name: z.string().max(MAX_NAME_LENGTH).regex(SAFE_NAME).optional(),
@@ -218,7 +203,6 @@ export const configSchema = z.strictObject({
   train: trainSchema.prefault({}),
   classifier: classifierSchema.prefault({}),
   evaluate: evaluateSchema.prefault({}),
-  executor: executorSchema.optional(),
 }).superRefine((config, ctx) => {
   const source = config.data.source;
   if ((source === "idx" || source === "csv") && config.data[source] === undefined) {

@@ -66,8 +66,7 @@ export const STAGES: StageSpec<ResolvedConfig>[] = [
     after: ["prepare", "classify", "train", "evaluate"],
     // The report prints the resolved config and names it in every caption, so all of it
     // (name included) shapes the report's bytes; no other stage is keyed on the name.
-    // Where it ran (the executor) is no result: it is left out.
-    params: (c) => ({ config: withoutExecutor(c) }),
+    params: (c) => ({ config: c }),
     publishes: true,
     load: () => import("./report.ts").then((m) => m.report as StageFn),
   },
@@ -144,9 +143,3 @@ export {
 export { readComparisonCsv } from "./compare/comparison_csv.ts";
 export { renderPlainText } from "./render/plain_text.ts";
 export type { ReportDocument, Table } from "./render/document.ts";
-
-/** A config as results depend on it: without its `executor:` block (where it ran). */
-function withoutExecutor(config: ResolvedConfig): Omit<ResolvedConfig, "executor"> {
-  const { executor: _where, ...rest } = config;
-  return rest;
-}

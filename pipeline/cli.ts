@@ -26,23 +26,11 @@ import { runComparison, runSweepReport } from "./comparison.ts";
 import { checkDistinctNames, type ConfigRun } from "./seeds.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { expandTargets, type Sweep } from "./sweep.ts";
-import { claimRun, runWorkers, sharedStages, signalWorkers, workerArgs } from "./jobs.ts";
-import { type Executor, resolveExecutor, resourcesOf, withCores } from "./executor.ts";
-import { cancelJobs, submitBatch } from "./slurm.ts";
-import {
-  checkPlannedKeys,
-  newSubmissionId,
-  type Phase,
-  PHASES,
-  planTasks,
-  runsFolder,
-  scriptFile,
-  type SubmissionPlan,
-  type SubmittedJobs,
-  writeJobs,
-  writeSubmission,
-} from "./submission.ts";
+import { claimRun, runWorkers, sharedStages, signalWorkers } from "./jobs.ts";
+import { resolveExecutor, withCores } from "./executor.ts";
+import { checkPlannedKeys, type SubmissionPlan } from "./submission.ts";
 import { ClusterView } from "./submission_status.ts";
+import { submitToSlurm } from "./slurm_submit.ts";
 import { UserError } from "./errors.ts";
 import { exitWith } from "./exit_with.ts";
 import { readModuleGraph } from "./fingerprint.ts";
@@ -113,7 +101,12 @@ async function main(argv: string[]): Promise<number> {
     return await runTask(configs, sweeps, store, graph, args);
   }
   if (args.command === "run" && executor.kind === "slurm") {
-    const submitted = await submitToSlurm(configs, sweeps, store, graph, args, executor);
+    const granted = grantedFlags(args);
+    const submitted = await submitToSlurm(configs, sweeps.length > 0, store, graph, args, {
+      executor,
+      granted,
+      write,
+    });
     if (submitted !== "nothing to compute") return submitted;
   }
   if (args.command === "run" && args.jobs > 1 && !args.worker && configs.length > 1) {
@@ -346,150 +339,6 @@ function grantedFlags(args: CommandLine): string[] {
   if (args.granted) return JSON.parse(args.granted);
   if (Deno.permissions.querySync({ name: "write" }).state === "granted") return ["-A"];
   throw new Error("internal: run --jobs needs the permissions the launcher grants (--granted)");
-}
-
-/**
- * `run --executor slurm`: plan every run here, write the submission under the store's
- * `.runs/`, and submit its missing stages as Slurm job arrays (see submission.ts); returns
- * without waiting. "nothing to compute" when every stage is in the store: the caller runs
- * the command here, which publishes the reports.
- */
-async function submitToSlurm(
-  configs: Run[],
-  sweeps: Sweep[],
-  store: ArtifactStore,
-  graph: RunEnv["graph"],
-  args: CommandLine,
-  executor: Extract<Executor, { kind: "slurm" }>,
-): Promise<number | "nothing to compute"> {
-  const plans: PlannedStage[][] = [];
-  for (const run of configs) {
-    plans.push(await planStages(run.config, STAGES, runEnv(store, graph, run.path)));
-  }
-  const forced = (name: string) => args.force === "all" || args.force.has(name);
-  const missing = new Set<string>();
-  for (const stage of plans.flat()) {
-    const found = await store.lookup(stage.spec.name, stage.key);
-    if (forced(stage.spec.name) || found.state !== "hit") missing.add(stage.key);
-  }
-  const names = configs.map((run) => run.config.name);
-  const phases = planTasks(names, plans, (s) => missing.has(s.key), sweeps.length > 0);
-  if (phases.shared.length + phases.cells.length === 0) return "nothing to compute";
-  await refuseBusyKeys([...missing], store);
-  const id = newSubmissionId();
-  const dir = join(runsFolder(store.root), id);
-  const plan: SubmissionPlan = {
-    id,
-    createdAt: new Date().toISOString(),
-    host: Deno.hostname(),
-    cwd: Deno.cwd(),
-    argv: workerArgs(Deno.args),
-    resources: resourcesOf(executor, threadsOf(plans[0])),
-    runs: configs.map(({ path, config }) => ({ name: config.name, path, resolved: config })),
-    phases,
-    code: Object.fromEntries(plans.flat().map((s) => [s.spec.name, s.fingerprint])),
-  };
-  const command = [
-    Deno.execPath(),
-    "run",
-    "--config",
-    join(PROJECT_ROOT, "deno.json"),
-    ...grantedFlags(args),
-    join(PROJECT_ROOT, "pipeline", "cli.ts"),
-    ...plan.argv,
-  ];
-  await writeSubmission(dir, plan, command);
-  const jobs = await submitPhases(dir, phases);
-  await writeJobs(dir, jobs);
-  for (const phase of PHASES.filter((p) => jobs[p])) {
-    const count = phases[phase].length;
-    const tasks = `${count} task${count === 1 ? "" : "s"}`;
-    write(
-      `submitted ${phase.padEnd(6)} slurm job ${jobs[phase]}: ${tasks}, ${PHASE_SAYS[phase]}\n`,
-    );
-  }
-  write(
-    `submission ${id}: logs in ${showPath(join(dir, "logs"))}; watch it with ` +
-      `\`${runCommandLike("status")}\`, resume with \`${runCommandLike("run")}\`\n`,
-  );
-  return 0;
-}
-
-/** What each phase makes, for the submission's summary. */
-const PHASE_SAYS: Record<Phase, string> = {
-  shared: "the stages several runs share, each once",
-  cells: "each run's own stages, after those",
-  sweeps: "the sweep reports, after every run",
-};
-
-/** The BLAS threads a plan's stages compute with (1 where none uses a BLAS). */
-function threadsOf(plan: PlannedStage[]): number {
-  for (const stage of plan) {
-    const compute = (stage.keyInputs.params as { compute?: { blas?: { threads?: number } } })
-      ?.compute;
-    if (compute?.blas?.threads) return compute.blas.threads;
-  }
-  return 1;
-}
-
-/**
- * Submit each phase that has tasks, after the one before it; if sbatch refuses one, the
- * phases already queued are cancelled, so nothing half-submitted runs.
- */
-async function submitPhases(
-  dir: string,
-  phases: Record<Phase, unknown[]>,
-): Promise<SubmittedJobs> {
-  const jobs: SubmittedJobs = {};
-  let after: string[] = [];
-  try {
-    for (const phase of PHASES) {
-      if (phases[phase].length === 0) continue;
-      const id = await submitBatch(scriptFile(dir, phase), after);
-      jobs[phase] = id;
-      after = [id];
-    }
-  } catch (error) {
-    await cancelJobs(Object.values(jobs)).catch(() => {});
-    throw error;
-  }
-  return jobs;
-}
-
-/**
- * A key is never submitted twice: if a queued or running task of an earlier submission
- * makes one of these, say which and stop (its jobs finish the work; or cancel them).
- */
-async function refuseBusyKeys(keys: string[], store: ArtifactStore): Promise<void> {
-  const cluster = await ClusterView.load(store.root);
-  const busy = new Map<string, string>();
-  for (const key of keys) {
-    const task = cluster.taskFor(key);
-    if (!task) continue;
-    const view = await cluster.view(task);
-    if (view.state === "queued" || view.state === "running") {
-      busy.set(task.submission.plan.id, task.submission.jobs[task.phase]!);
-    }
-  }
-  if (busy.size === 0) return;
-  const [[id, job]] = busy;
-  throw new UserError(
-    `submission ${id} (slurm job ${job}${busy.size > 1 ? ` and ${busy.size - 1} more` : ""}) ` +
-      "is still queued or running and makes some of these stages; watch it with `deno task " +
-      "status`, or cancel it with `scancel " + [...busy.values()].join(" ") + "` and run again",
-  );
-}
-
-/** This command line as `deno task <command> …` (status to watch a submission, run to resume). */
-function runCommandLike(command: "status" | "run"): string {
-  const argv = workerArgs(Deno.args).slice(1);
-  const kept = command === "run"
-    ? argv
-    : argv.filter((word, i) =>
-      !/^--(executor|partition|time|force)(=|$)/.test(word) &&
-      !/^--(executor|partition|time)$/.test(argv[i - 1] ?? "")
-    );
-  return ["deno", "task", command, ...kept].map(shellWord).join(" ");
 }
 
 /**

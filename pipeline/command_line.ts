@@ -22,6 +22,8 @@ import { type Phase, PHASES } from "./submission.ts";
 export const PROJECT_ROOT = resolve(new URL("..", import.meta.url).pathname);
 /** The store when no --artifacts is given. */
 export const DEFAULT_ARTIFACTS = join(PROJECT_ROOT, "artifacts");
+/** Where reports go when no --reports is given. */
+export const DEFAULT_REPORTS = join(PROJECT_ROOT, "reports");
 /** A config file's name: `.yaml` or `.yml`, in any case (`X.YAML` is a config, not a stage). */
 export const CONFIG_FILE = /\.ya?ml$/i;
 
@@ -107,7 +109,7 @@ export function parseCommandLine(argv: string[], stageNames: string[]) {
     throw new UserError(`unknown stage "${only}": stages are ${stageNames.join(", ")}`);
   }
   const artifacts = resolve(values.artifacts ?? DEFAULT_ARTIFACTS);
-  const reports = resolve(values.reports ?? join(PROJECT_ROOT, "reports"));
+  const reports = resolve(values.reports ?? DEFAULT_REPORTS);
   checkFolders(artifacts, reports);
   return {
     command: command as Command,

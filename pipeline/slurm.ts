@@ -27,6 +27,11 @@ export function findCommand(name: SlurmCommand): string | undefined {
   return undefined;
 }
 
+/** Slurm is here to submit to, or a UserError before anything is written. */
+export function requireSlurm(): void {
+  required("sbatch");
+}
+
 /** `command`'s path, or a UserError saying Slurm is needed and how to tell where it is. */
 function required(name: SlurmCommand): string {
   const path = findCommand(name);

@@ -1,8 +1,9 @@
 /**
  * A sweep on a real Slurm cluster (tests/slurm/cluster.sh brings one up on this machine):
- * `run --executor slurm` submits, a cancelled task resumes from its checkpoint when run
- * again, every cell ends done with each key computed once, and the store holds the same keys
- * and bytes as a local run of the same sweep. Skipped when no cluster answers, unless
+ * `run --executor slurm` submits, a task warned of its time limit is requeued and resumes
+ * from its checkpoint, a cancelled task resumes when run again, every cell ends done with
+ * each key computed once, and the store holds the same keys and bytes as a local run of the
+ * same sweep. Skipped when no cluster answers, unless
  * REQUIRE_SLURM=1 (CI), which fails instead.
  */
 import { join } from "node:path";
@@ -98,7 +99,8 @@ async function ranInLogs(store: string): Promise<string[]> {
 }
 
 Deno.test({
-  name: "slurm: a sweep submitted, one task cancelled and resumed, the same keys and bytes as here",
+  name:
+    "slurm: a sweep submitted, a task requeued, one cancelled and resumed, the same keys and bytes as here",
   ignore: !available && !required,
   async fn() {
     assert_(available, "REQUIRE_SLURM is set but no Slurm cluster answers (squeue -h failed)");
@@ -123,16 +125,31 @@ Deno.test({
       assertEquals(jobs.length, 3, first.stdout); // shared, cells, sweeps
       const [, cells] = jobs;
 
-      // Cancel the first cell once its training has checkpointed a few epochs.
+      // Two cells train at once (two cores, one each). Cell 0 is cancelled outright. The time
+      // limit's warning (USR1 to the batch script) stops cell 1, which Slurm requeues; Slurm
+      // holds a requeued task for two minutes, which `scontrol update` shortens.
       const runs = join(cluster, "a", ".runs");
       const [submission] = await Array.fromAsync(Deno.readDir(runs));
-      const log = join(runs, submission.name, "logs", "cells-0.log");
-      await until("cell 0 to train 4 epochs", 120, async () => {
-        const text = await Deno.readTextFile(log).catch(() => "");
-        return /epoch 4\/40/.test(text) ? true : undefined;
-      });
+      const log = (task: number) => join(runs, submission.name, "logs", `cells-${task}.log`);
+      const trained = (task: number) =>
+        until(`cell ${task} to train 4 epochs`, 120, async () => {
+          const text = await Deno.readTextFile(log(task)).catch(() => "");
+          return /epoch 4\/40/.test(text) ? true : undefined;
+        });
+      await trained(0);
       await slurm("scancel", `${cells}_0`);
+      await trained(1);
+      await slurm("scancel", "--signal=USR1", "--batch", `${cells}_1`);
+      await until("cell 1 to be requeued", 60, async () => {
+        const state = await slurm("squeue", "-h", "-j", `${cells}_1`, "-o", "%T %r");
+        return /PENDING BeginTime/.test(state) ? true : undefined;
+      });
+      // Not at once: slurmd refuses a job it killed moments ago ("credential revoked").
+      await slurm("scontrol", "update", `JobId=${cells}_1`, "StartTime=now+10");
       await settled(jobs);
+      const requeued = await Deno.readTextFile(log(1));
+      assertIncludes(requeued, `slurm job ${cells}_1, attempt 1,`);
+      assertIncludes(requeued, "train: resuming after epoch ");
       const status = await cli("status", config, "--cpus", "1", ...folders(cluster));
       assertIncludes(
         status.stdout,

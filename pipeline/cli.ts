@@ -474,12 +474,15 @@ async function printStatus(
  */
 async function statusJson(configs: Run[], store: ArtifactStore, graph: RunEnv["graph"]) {
   const runs = [];
+  const cluster = await ClusterView.load(store.root);
   for (const { path, config } of configs) {
     const plan = await planStages(config, STAGES, onStderr(runEnv(store, graph, path)));
     const stages = [];
     for (const stage of plan) {
       const { state, why } = await stageState(stage, store, config.name);
-      stages.push({ stage: stage.spec.name, key: stage.key, state, why });
+      const task = state === "cached" ? undefined : cluster.taskFor(stage.key);
+      const slurm = task && { job: task.job, ...await cluster.view(task) };
+      stages.push({ stage: stage.spec.name, key: stage.key, state, why, ...slurm && { slurm } });
     }
     runs.push({ name: config.name, config: path, seed: config.seed, stages });
   }

@@ -156,6 +156,10 @@ Deno.test({
         `study/kl  failed: train missing (and 2 later stages) (slurm job ${cells}_0 CANCELLED, exit code 143; log `,
       );
       assertIncludes(status.stdout, "study: 3 cells: 2 done, 0 stale, 0 missing, 1 failed");
+      const json = await cli("status", config, "--cpus", "1", "--json", ...folders(cluster));
+      const kl = JSON.parse(json.stdout).find((run: { name: string }) => run.name === "study/kl");
+      const train = kl.stages.find((stage: { stage: string }) => stage.stage === "train");
+      assertEquals([train.slurm.job, train.slurm.state], [`${cells}_0`, "failed"]);
 
       // Run again: only the cancelled cell and the sweep's report are submitted; it resumes.
       const second = await submit();

@@ -460,9 +460,8 @@ async function printStatus(
     const { state, why } = await stageState(stage, env.store, configName);
     if (state === "corrupt") corrupt++;
     const head = statusLine(stage.spec.name, stage.key, state);
-    const task = state === "cached" ? undefined : cluster?.taskFor(stage.key);
-    const view = task && await cluster!.view(task);
-    const doing = view && view.state !== "ended" ? `; ${view.state} (${view.detail})` : "";
+    const task = state === "cached" ? undefined : await cluster?.doing(stage.key);
+    const doing = task && task.state !== "ended" ? `; ${task.state} (${task.detail})` : "";
     env.status((why ? `${head}: ${why}` : head) + doing);
   }
   return corrupt;
@@ -480,8 +479,8 @@ async function statusJson(configs: Run[], store: ArtifactStore, graph: RunEnv["g
     const stages = [];
     for (const stage of plan) {
       const { state, why } = await stageState(stage, store, config.name);
-      const task = state === "cached" ? undefined : cluster.taskFor(stage.key);
-      const slurm = task && { job: task.job, ...await cluster.view(task) };
+      const task = state === "cached" ? undefined : await cluster.doing(stage.key);
+      const slurm = task && { job: task.ref.job, state: task.state, detail: task.detail };
       stages.push({ stage: stage.spec.name, key: stage.key, state, why, ...slurm && { slurm } });
     }
     runs.push({ name: config.name, config: path, seed: config.seed, stages });

@@ -34,7 +34,7 @@ import {
   writeJobs,
   writeSubmission,
 } from "./submission.ts";
-import { ClusterView } from "./submission_status.ts";
+import { atWork, ClusterView } from "./submission_status.ts";
 
 /** What submitting needs besides the runs: the executor, the tasks' permissions, an output. */
 export interface Submitter {
@@ -160,21 +160,20 @@ async function submitPhases(
  */
 async function refuseBusyKeys(keys: string[], store: ArtifactStore): Promise<void> {
   const cluster = await ClusterView.load(store.root);
-  const busy = new Map<string, string>();
+  const busy = new Map<string, string[]>(); // submission id → all its jobs
   for (const key of keys) {
-    const task = cluster.taskFor(key);
-    if (!task) continue;
-    const view = await cluster.view(task);
-    if (view.state === "queued" || view.state === "running") {
-      busy.set(task.submission.plan.id, task.submission.jobs[task.phase]!);
+    const task = await cluster.doing(key);
+    if (task && atWork(task)) {
+      busy.set(task.ref.submission.plan.id, Object.values(task.ref.submission.jobs));
     }
   }
   if (busy.size === 0) return;
-  const [[id, job]] = busy;
+  const [[id, jobs]] = busy;
+  const more = busy.size > 1 ? ` and ${busy.size - 1} more` : "";
   throw new UserError(
-    `submission ${id} (slurm job ${job}${busy.size > 1 ? ` and ${busy.size - 1} more` : ""}) ` +
-      "is still queued or running and makes some of these stages; watch it with `deno task " +
-      "status`, or cancel it with `scancel " + [...busy.values()].join(" ") + "` and run again",
+    `submission ${id} (slurm jobs ${jobs.join(", ")})${more} is still queued or running and ` +
+      "makes some of these stages; watch it with `deno task status`, or cancel it with " +
+      `\`scancel ${[...busy.values()].flat().join(" ")}\` and run again`,
   );
 }
 

@@ -13,6 +13,7 @@ import {
   PHASES,
   readSubmissions,
   type Submission,
+  type Task,
 } from "./submission.ts";
 
 /** A task of a submission: the one that makes some key. */
@@ -48,16 +49,8 @@ export class ClusterView {
     const byKey = new Map<string, TaskRef>();
     // Newest first: a key resubmitted is the newer task's.
     for (const submission of submissions.toReversed()) {
-      for (const phase of PHASES) {
-        const jobId = submission.jobs[phase];
-        if (jobId === undefined) continue;
-        for (const [index, task] of submission.plan.phases[phase].entries()) {
-          for (const { key } of task.stages) {
-            if (!byKey.has(key)) {
-              byKey.set(key, { submission, phase, index, job: `${jobId}_${index}` });
-            }
-          }
-        }
+      for (const { ref, task } of submittedTasks(submission)) {
+        for (const { key } of task.stages) if (!byKey.has(key)) byKey.set(key, ref);
       }
     }
     const jobs = submissions.flatMap((s) => Object.values(s.jobs));
@@ -65,14 +58,15 @@ export class ClusterView {
     return new ClusterView(submissions, byKey, queue);
   }
 
-  /** Whether any submission was ever made to this store. */
-  get empty(): boolean {
-    return this.byKey.size === 0;
-  }
-
   /** The task of the newest submission that makes `key`, if one does. */
   taskFor(key: string): TaskRef | undefined {
     return this.byKey.get(key);
+  }
+
+  /** What the task that makes `key` is doing, and which task it is; undefined when none. */
+  async doing(key: string): Promise<(TaskView & { ref: TaskRef }) | undefined> {
+    const ref = this.byKey.get(key);
+    return ref && { ref, ...await this.view(ref) };
   }
 
   /**
@@ -82,18 +76,10 @@ export class ClusterView {
   async entriesAtWork(): Promise<string[]> {
     const ids = new Set<string>();
     for (const submission of this.submissions) {
-      const refs = PHASES.flatMap((phase) => {
-        const job = submission.jobs[phase];
-        return job === undefined ? [] : submission.plan.phases[phase].map((_, index) => ({
-          submission,
-          phase,
-          index,
-          job: `${job}_${index}`,
-        }));
-      });
-      const views = await Promise.all(refs.map((ref) => this.view(ref)));
-      if (!views.some((v) => v.state === "queued" || v.state === "running")) continue;
-      for (const task of PHASES.flatMap((phase) => submission.plan.phases[phase])) {
+      const tasks = submittedTasks(submission);
+      const views = await Promise.all(tasks.map(({ ref }) => this.view(ref)));
+      if (!views.some(atWork)) continue;
+      for (const { task } of tasks) {
         for (const { stage, key, keyInputs } of task.stages) {
           ids.add(`${stage}/${key}`);
           for (const [name, upstream] of Object.entries(keyInputs.inputs)) {
@@ -133,6 +119,22 @@ export class ClusterView {
       detail: `slurm job ${job} ended without an exit code: killed, or its node failed; ${log}`,
     };
   }
+}
+
+/** A task still queued or running. */
+export const atWork = (view: TaskView): boolean =>
+  view.state === "queued" || view.state === "running";
+
+/** Every task of the phases sbatch took, with its place (the job array and its index). */
+function submittedTasks(submission: Submission): { ref: TaskRef; task: Task }[] {
+  return PHASES.flatMap((phase) => {
+    const job = submission.jobs[phase];
+    if (job === undefined) return [];
+    return submission.plan.phases[phase].map((task, index) => ({
+      ref: { submission, phase, index, job: `${job}_${index}` },
+      task,
+    }));
+  });
 }
 
 /** The code a task's batch script left, or undefined when it has not (yet). */

@@ -36,11 +36,10 @@ export async function cellStatus(
   const rest = later.length
     ? ` (and ${later.length} later stage${later.length > 1 ? "s" : ""})`
     : "";
-  const task = cluster?.taskFor(first.key);
-  const view = task && await cluster!.view(task);
-  if (view && view.state !== "ended") {
-    const line = `${name}  ${view.state}: ${first.stage} ${said}${rest} (${view.detail})`;
-    return { line, verdict: view.state, corrupt };
+  const task = await cluster?.doing(first.key);
+  if (task && task.state !== "ended") {
+    const line = `${name}  ${task.state}: ${first.stage} ${said}${rest} (${task.detail})`;
+    return { line, verdict: task.state, corrupt };
   }
   const verdict: CellVerdict = missing ? "missing" : "stale";
   return { line: `${name}  ${first.stage} ${said}${rest}`, verdict, corrupt };

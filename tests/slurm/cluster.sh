@@ -264,6 +264,11 @@ start() {
   fi
   # A partly running cluster (one daemon died) is restarted whole.
   stop_daemons
+  # Every start is a new, empty cluster. The state a cluster saved is stale when it ended
+  # without `stop` (its session killed, daemons and jobs alike): slurmctld would count its jobs
+  # as running, so the node would not be idle for minutes, and it would start the pending
+  # ones again. Job ids then start again at 1; a test's store is new each time.
+  rm -rf "${STATE_DIR:?}/state" "${STATE_DIR:?}/spool"
   refuse_foreign_daemons
   install_packages
   local started=$SECONDS deadline=$((SECONDS + START_TIMEOUT))
@@ -274,8 +279,6 @@ start() {
     --key-file="$MUNGE_DIR/munge.key" --pid-file="$MUNGE_DIR/munged.pid" \
     --seed-file="$MUNGE_DIR/munged.seed" --log-file="$LOG_DIR/munged.log"
   wait_for "munged to answer on $MUNGE_SOCKET" munge_works
-  # -i: start even if saved state (jobs of an earlier start) cannot be read. Saved state is
-  # kept across stop/start so job IDs keep increasing and never name two different jobs.
   launch slurmctld slurmctld -D -i -f "$CONF"
   wait_for "slurmctld to answer (scontrol ping)" controller_up
   launch slurmd slurmd -D -N "$(hostname -s)" -f "$CONF"

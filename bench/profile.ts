@@ -93,7 +93,9 @@ if (import.meta.main) {
     const profiles = join(dir, "profiles");
     console.error(`training ${config} under the profiler …`);
     await run(["run", "-A", "--cpu-prof", `--cpu-prof-dir=${profiles}`, stage, config, store]);
-    const [file] = [...Deno.readDirSync(profiles)].map((e) => join(profiles, e.name));
+    // One profile per isolate: the stage's own thread, and Workers (the lock's heartbeat).
+    const [file] = [...Deno.readDirSync(profiles)].map((e) => join(profiles, e.name))
+      .filter((name) => !name.includes(".worker-"));
     const profile: CpuProfile = JSON.parse(await Deno.readTextFile(file));
     const totals = categorize(profile, ourWasmUrl(profile));
     const all = [...totals.values()].reduce((s, v) => s + v, 0);

@@ -1,7 +1,8 @@
 /**
  * The `blas` tfjs backend: the wasm backend, with its matrix products done by a system BLAS
- * (blas_library.ts) on the wasm heap itself, with no copies. Every other kernel is wasm's, so
- * the model, the losses and evaluation run unchanged; only the products (and the fused
+ * (blas_library.ts) on the wasm heap itself, with no copies. Every other kernel is wasm's
+ * (but Identity, which shares memory instead of copying, and column sums, which are products),
+ * so the model, the losses and evaluation run unchanged; only the products (and the fused
  * kernels, fused_*.ts) differ, and agree with wasm's to float rounding.
  *
  * Why build on wasm rather than tfjs's cpu backend: wasm's element-wise kernels are SIMD
@@ -110,6 +111,61 @@ defineBlasKernel({
         out.view.subarray(i * m * n, (i + 1) * m * n),
       );
     }
+    return out.info;
+  },
+});
+
+/**
+ * Identity shares the input's memory (one more reference) instead of copying it, as tfjs's
+ * cpu backend does: no kernel writes its inputs, so a shared buffer is never changed under a
+ * holder. The tape clones every tensor it saves for the backward pass, ~24 per training
+ * step, and wasm's Identity copies each (weights included).
+ */
+defineBlasKernel({
+  kernelName: tf.Identity,
+  kernelFunc: ({ inputs, backend }) => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    (backend as BackendWasm).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  },
+});
+
+/** Rows of ones for the column sums, by length (1·X is a product with a ones row). */
+const onesRows = new Map<number, Float32Array>();
+
+/**
+ * Sum: a float32 matrix's column sums (axis 0: the bias gradient of every dense layer) are
+ * one BLAS product, onesᵀ·X; wasm would transpose the matrix first to reduce along its rows.
+ * Every other sum is wasm's.
+ */
+const wasmSum = tf.getKernel(tf.Sum, "wasm")!;
+defineBlasKernel({
+  kernelName: tf.Sum,
+  // wasm's Sum binds its function to the active backend's module when that backend is set.
+  setupFunc: wasmSum.setupFunc,
+  kernelFunc: (args) => {
+    const x = (args.inputs as { x: tf.TensorInfo }).x;
+    const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
+    const axes = tf.util.parseAxisParam(axis, x.shape);
+    if (x.dtype !== "float32" || x.shape.length !== 2 || axes.length !== 1 || axes[0] !== 0) {
+      return wasmSum.kernelFunc(args);
+    }
+    const [rows, cols] = x.shape;
+    const wasm = args.backend as BackendWasm;
+    const out = newOutput(wasm, keepDims ? [1, cols] : [cols]);
+    if (!onesRows.has(rows)) onesRows.set(rows, new Float32Array(rows).fill(1));
+    activeBlas().sgemm(
+      false,
+      false,
+      1,
+      cols,
+      rows,
+      1,
+      onesRows.get(rows)!,
+      heapView(wasm, x),
+      0,
+      out.view,
+    );
     return out.info;
   },
 });

@@ -69,6 +69,48 @@ blasTest("matMul: every transpose flag and a broadcast batch, as on wasm", async
   });
 });
 
+blasTest("sum: column sums by BLAS, every other axis as on wasm", async () => {
+  const cases: [number[], number | number[], boolean][] = [
+    [[7, 5], 0, false],
+    [[7, 5], -2, true],
+    [[7, 5], 1, false],
+    [[7, 5], [0, 1], false],
+    [[3, 4, 5], 0, false],
+  ];
+  const { wasm, blas } = await onBoth(() =>
+    cases.map(([shape, axis, keepDims], i) =>
+      tf.tidy(() => {
+        const x = tf.tensor(numbers(shape.reduce((p, d) => p * d, 1), i), shape);
+        const sum = tf.sum(x, axis, keepDims);
+        return { shape: sum.shape, values: Array.from(sum.dataSync()) };
+      })
+    )
+  );
+  blas.forEach((r, i) => {
+    assertEquals(r.shape, wasm[i].shape, `case ${i}`);
+    assertClose(r.values, wasm[i].values, 1e-5, `case ${i}`);
+  });
+  // The column sums themselves, against plain arithmetic.
+  await initBackend("blas");
+  const sums = tf.tidy(() =>
+    Array.from(tf.sum(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]), 0).dataSync())
+  );
+  await initBackend("wasm");
+  assertEquals(sums, [9, 12]);
+});
+
+blasTest("clone: shares the memory, and outlives its original", async () => {
+  await initBackend("blas");
+  const original = tf.tensor1d([1, 2, 3]);
+  const copy = original.clone();
+  assertEquals(copy.dataId, original.dataId); // one buffer, two tensors
+  original.dispose();
+  assertEquals(Array.from(copy.dataSync()), [1, 2, 3]);
+  copy.dispose();
+  assertEquals(tf.memory().numTensors, 0);
+  await initBackend("wasm");
+});
+
 blasTest("bernoulliNll: the fused kernel and its gradients equal the composite op's", async () => {
   const logits = numbers(BATCH * INPUT, 1).map((v, i) => (i % 13 === 0 ? 80 * v : 6 * v));
   const targets = numbers(BATCH * INPUT, 2).map((v) => (v + 1) / 2);

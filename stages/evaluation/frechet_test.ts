@@ -45,6 +45,39 @@ function rotation(d: number, i: number, j: number, a: number): number[] {
   return r;
 }
 
+/** A random orthogonal [d, d]: the product of d reflections I − 2uuᵀ/uᵀu, random u. */
+function randomOrthogonal(d: number, rng: Rng): number[] {
+  const q = diag(new Array(d).fill(1));
+  for (let r = 0; r < d; r++) {
+    const u = Array.from({ length: d }, () => rng.normal());
+    const uu = u.reduce((s, x) => s + x * x, 0);
+    for (let i = 0; i < d; i++) { // row i of Q ← row i − 2 (row i · u) uᵀ / uᵀu
+      const qu = u.reduce((s, x, j) => s + q[i * d + j] * x, 0);
+      u.forEach((x, j) => q[i * d + j] -= 2 * qu * x / uu);
+    }
+  }
+  return q;
+}
+
+/** Q diag(values) Qᵀ: a symmetric matrix whose eigenvalues are known exactly. */
+const withSpectrum = (values: number[], q: number[]) => {
+  const d = values.length;
+  return product(product(q, diag(values), d), transpose(q, d), d);
+};
+
+const ascending = (values: ArrayLike<number>) => Array.from(values).sort((x, y) => x - y);
+
+/** A V = V Λ and Vᵀ V = I, to `tolerance` times the largest |eigenvalue|. */
+function assertDecomposes(a: ArrayLike<number>, d: number, tolerance: number, what: string) {
+  const { values, vectors } = symmetricEigen(a, d);
+  const scale = values.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+  const [av, vl] = [product(a, vectors, d), product(vectors, diag(Array.from(values)), d)];
+  assertClose(av, vl, tolerance * scale, `${what}: A V = V Λ`);
+  const identity = diag(new Array(d).fill(1));
+  assertClose(product(transpose(vectors, d), vectors, d), identity, 1e-12, `${what}: Vᵀ V = I`);
+  return values;
+}
+
 const diag = (values: number[]) =>
   Array.from(
     { length: values.length ** 2 },
@@ -129,12 +162,14 @@ Deno.test("Fréchet distance: symmetric, 0 for identical inputs (singular ones t
   const a = gaussian(mean(), randomPsd(d, 30, rng)), b = gaussian(mean(), randomPsd(d, 8, rng));
   const ab = frechetDistance(a, b);
   assert_(ab > 1, `${ab}`);
-  assertClose(frechetDistance(b, a), ab, 1e-9 * ab);
+  const traceOf = (g: GaussianFit) =>
+    Array.from(g.cov).filter((_, k) => k % (d + 1) === 0).reduce((s, x) => s + x);
+  // Rank 8 of 20: M = Σ₁^{1/2} Σ₂ Σ₁^{1/2} has 12 zero eigenvalues that come back as ±ε‖M‖,
+  // clamped, and their square roots as up to √(ε‖M‖) each: zero, and symmetric, to ~1e-8
+  // of the traces, not to ε.
+  assertClose(frechetDistance(b, a), ab, 3e-8 * (traceOf(a) + traceOf(b)));
   assertClose(frechetDistance(a, a), 0, 1e-9);
-  // Rank 8 of 20: M = Σ^{1/2} Σ Σ^{1/2} has 12 zero eigenvalues that come back as ±ε‖M‖,
-  // clamped, and their square roots as up to √ε‖Σ‖ each: zero to ~1e-8 of tr Σ, not to ε.
-  const traceB = Array.from(b.cov).filter((_, k) => k % (d + 1) === 0).reduce((s, x) => s + x);
-  assertClose(frechetDistance(b, b), 0, 1e-7 * traceB);
+  assertClose(frechetDistance(b, b), 0, 1e-7 * traceOf(b));
 });
 
 Deno.test("Fréchet distance from samples converges to the population value", () => {
@@ -170,4 +205,111 @@ Deno.test("Fréchet distance from samples converges to the population value", ()
 Deno.test("symmetricEigenvalues: the values of symmetricEigen, without the vectors", () => {
   const a = randomPsd(9, 4, new Rng(6));
   assertEquals(symmetricEigenvalues(a, 9), symmetricEigen(a, 9).values);
+});
+
+Deno.test("symmetricEigen: a known spectrum Q diag(λ) Qᵀ, ties and zeros included", () => {
+  const rng = new Rng(7);
+  const spectra = [
+    [5, 5, 5, 1e-3, 2, -1, 0, 0, 7.25, 2 + 1e-9, -1, 3],
+    Array.from({ length: 40 }, (_, i) => i % 3 === 0 ? 0 : rng.normal() * 10),
+    Array.from({ length: 128 }, (_, i) => i < 40 ? 0 : Math.exp(rng.normal() * 3)),
+  ];
+  for (const spectrum of spectra) {
+    const d = spectrum.length;
+    const a = withSpectrum(spectrum, randomOrthogonal(d, rng));
+    const values = assertDecomposes(a, d, 1e-13, `d ${d}`);
+    const largest = Math.max(...spectrum.map(Math.abs));
+    assertClose(ascending(values), ascending(spectrum), 1e-13 * largest, `d ${d}: λ`);
+    assertClose(ascending(symmetricEigenvalues(a, d)), ascending(spectrum), 1e-13 * largest);
+  }
+});
+
+Deno.test("symmetricEigen: repeated eigenvalues (identity, a diagonal with ties, rank 1)", () => {
+  assertClose(
+    assertDecomposes(diag(new Array(7).fill(1)), 7, 0, "identity"),
+    new Array(7).fill(1),
+    0,
+  );
+  const ties = [3, 1, 3, 2, 1];
+  assertClose(assertDecomposes(diag(ties), 5, 0, "ties"), ties, 0);
+  // u uᵀ: ‖u‖² once, then nine zeros, whose eigenvectors must still come out orthonormal.
+  const rng = new Rng(8);
+  const u = Array.from({ length: 10 }, () => rng.normal());
+  const outer = Array.from({ length: 100 }, (_, ij) => u[Math.floor(ij / 10)] * u[ij % 10]);
+  const norm2 = u.reduce((s, x) => s + x * x, 0);
+  const values = assertDecomposes(outer, 10, 1e-13, "rank 1");
+  assertClose(ascending(values), [...new Array(9).fill(0), norm2], 1e-13 * norm2);
+});
+
+Deno.test("symmetricEigen: an already tridiagonal matrix, tridiag(−1, 2, −1)", () => {
+  // The second-difference matrix: eigenvalues 2 − 2 cos(kπ / (d + 1)), k = 1 … d.
+  const d = 50;
+  const a = Array.from({ length: d * d }, (_, ij) => {
+    const gap = Math.abs(Math.floor(ij / d) - ij % d);
+    return gap === 0 ? 2 : gap === 1 ? -1 : 0;
+  });
+  const expected = Array.from(
+    { length: d },
+    (_, k) => 2 - 2 * Math.cos((k + 1) * Math.PI / (d + 1)),
+  );
+  assertClose(ascending(assertDecomposes(a, d, 1e-13, "tridiagonal")), ascending(expected), 1e-13);
+});
+
+Deno.test("psdSqrt and symmetricEigen: a 128-wide relu covariance from 100 rows (singular)", () => {
+  // Like one class's features: 100 rows of 128 relu units, every 16th unit dead, so Σ has
+  // rank ≤ 99 and at least 29 zero eigenvalues.
+  const [d, rows, rng] = [128, 100, new Rng(9)];
+  const w = Array.from({ length: 16 * d }, () => rng.normal());
+  const features = new Float64Array(rows * d);
+  for (let i = 0; i < rows; i++) {
+    const z = Array.from({ length: 16 }, () => rng.normal());
+    for (let j = 0; j < d; j++) {
+      const pre = z.reduce((s, zk, k) => s + zk * w[k * d + j], 0) + 0.3 * rng.normal();
+      features[i * d + j] = j % 16 === 0 ? 0 : Math.max(0, pre);
+    }
+  }
+  const { cov } = fitGaussian(features, d);
+  const values = assertDecomposes(cov, d, 1e-12, "relu covariance");
+  const largest = Math.max(...values);
+  const zeros = values.filter((x) => Math.abs(x) <= 1e-13 * largest).length;
+  assertEquals(zeros, d - (rows - 1)); // the others are ≥ 1e-4 of the largest
+  const trace = Array.from(cov).filter((_, k) => k % (d + 1) === 0).reduce((s, x) => s + x);
+  assertClose(values.reduce((s, x) => s + x, 0), trace, 1e-12 * trace);
+  const s = psdSqrt(cov, d);
+  assertClose(product(s, s, d), cov, 1e-12 * largest, "S·S = Σ");
+  assertClose(s, transpose(s, d), 0);
+});
+
+Deno.test("symmetricEigen reads only the upper triangle", () => {
+  const a = randomPsd(6, 9, new Rng(11));
+  const upper = a.map((x, ij) => ij % 6 >= Math.floor(ij / 6) ? x : NaN);
+  assertEquals(symmetricEigen(upper, 6), symmetricEigen(a, 6));
+});
+
+Deno.test("symmetricEigen: a non-finite entry is named", () => {
+  const a = [1, 0, 0, 0, NaN, 0, 0, 0, 1];
+  assertThrows(() => symmetricEigen(a, 3), "entry [1, 1] is NaN; it must be finite");
+  assertThrows(() => psdSqrt(a, 3), "entry [1, 1] is NaN");
+});
+
+Deno.test("fitGaussian: the two-pass mean and covariance across chunks, an odd width", () => {
+  const [n, dim, rng] = [131, 5, new Rng(10)];
+  const rows = Array.from({ length: n * dim }, () => rng.normal() + 3);
+  const fit = fitGaussian(rows, dim);
+  const mean = Array.from({ length: dim }, (_, j) => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += rows[i * dim + j];
+    return sum / n;
+  });
+  const cov = Array.from({ length: dim * dim }, (_, jk) => {
+    const [j, k] = [Math.floor(jk / dim), jk % dim];
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      sum += (rows[i * dim + j] - mean[j]) * (rows[i * dim + k] - mean[k]);
+    }
+    return sum / (n - 1);
+  });
+  assertClose(fit.mean, mean, 1e-14);
+  assertClose(fit.cov, cov, 1e-14);
+  assertClose(fit.cov, transpose(fit.cov, dim), 0);
 });

@@ -23,6 +23,28 @@ export interface NamedTensor {
 /** How a file's bytes reach the disk; a caller may pass one that also fsyncs (checkpoints). */
 export type WriteFile = (path: string, data: Uint8Array) => Promise<void>;
 
+/**
+ * Named float32 tensors as the bytes of `<stem>.json` (names, shapes, dtypes) and
+ * `<stem>.bin` (their values, one after another): what tf.io.encodeWeights makes for them,
+ * read synchronously in one pass (its per-tensor promises cost a checkpoint ~15 ms).
+ */
+export function encodeTensors(tensors: NamedTensor[]): { json: Uint8Array; bin: Uint8Array } {
+  const specs = tensors.map(({ name, tensor }) => {
+    if (tensor.dtype !== "float32") {
+      throw new Error(`encodeTensors: ${name} is ${tensor.dtype}; only float32 is written`);
+    }
+    return { name, shape: tensor.shape, dtype: tensor.dtype };
+  });
+  const bin = new Float32Array(tensors.reduce((n, { tensor }) => n + tensor.size, 0));
+  let at = 0;
+  for (const { tensor } of tensors) {
+    bin.set(tensor.dataSync() as Float32Array, at);
+    at += tensor.size;
+  }
+  const json = JSON.stringify({ format: TENSORS_FORMAT, weights: specs }, null, 2) + "\n";
+  return { json: new TextEncoder().encode(json), bin: new Uint8Array(bin.buffer) };
+}
+
 /** Write named tensors as `<stem>.json` + `<stem>.bin` in `dir` (created if needed). */
 export async function writeTensors(
   dir: string,
@@ -30,12 +52,10 @@ export async function writeTensors(
   tensors: NamedTensor[],
   write: WriteFile = (path, data) => Deno.writeFile(path, data),
 ): Promise<void> {
-  const { data, specs } = await tf.io.encodeWeights(tensors);
+  const { json, bin } = encodeTensors(tensors);
   await Deno.mkdir(dir, { recursive: true });
-  const manifest = { format: TENSORS_FORMAT, weights: specs };
-  const json = JSON.stringify(manifest, null, 2) + "\n";
-  await write(join(dir, `${stem}.json`), new TextEncoder().encode(json));
-  await write(join(dir, `${stem}.bin`), new Uint8Array(data));
+  await write(join(dir, `${stem}.json`), json);
+  await write(join(dir, `${stem}.bin`), bin);
 }
 
 /** Read what writeTensors wrote, in its order. The caller owns (and disposes) the tensors. */

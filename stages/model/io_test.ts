@@ -9,10 +9,12 @@ import {
   assertEquals,
   assertNotEquals,
   assertRejects,
+  assertThrows,
 } from "../../pipeline/test_assert.ts";
 import { initBackend } from "./backend.ts";
 import { capabilitiesOf } from "./kinds.ts";
 import {
+  encodeTensors,
   fileHandler,
   loadCheckpoint,
   loadLayers,
@@ -96,6 +98,21 @@ Deno.test("writeTensors / readTensors keep names, order and values (optimizer st
     ]]);
     tf.dispose([...tensors, ...back].map((t) => t.tensor));
   });
+});
+
+Deno.test("encodeTensors makes tf.io.encodeWeights's bytes, and refuses what is not float32", async () => {
+  const tensors = [
+    { name: "w", tensor: tf.tensor2d([[1.5, -2, 0], [3, 4e-30, -0]]) },
+    { name: "b", tensor: tf.tensor1d([0.25]) },
+    { name: "s", tensor: tf.scalar(-7) },
+  ];
+  const { json, bin } = encodeTensors(tensors);
+  const { data, specs } = await tf.io.encodeWeights(tensors);
+  assertEquals(Array.from(bin), Array.from(new Uint8Array(data)));
+  assertEquals(JSON.parse(new TextDecoder().decode(json)).weights, specs);
+  const ints = [{ name: "n", tensor: tf.tensor1d([1], "int32") }];
+  assertThrows(() => encodeTensors(ints), "n is int32; only float32 is written");
+  tf.dispose([...tensors, ...ints].map((t) => t.tensor));
 });
 
 Deno.test("saveLayers: tf.loadLayersModel reads nets that compute what the model does", async () => {

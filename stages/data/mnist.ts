@@ -46,7 +46,7 @@ function readPackageFile(url: URL): Promise<Uint8Array> {
 }
 
 /** Parse one digit file and check it really is whole 28×28 images in [0, 1]. */
-function parseDigits(bytes: Uint8Array, path: string): Float32Array {
+export function parseDigits(bytes: Uint8Array, path: string): Float32Array {
   const fail = (what: string) =>
     new UserError(`${path}: ${what}; reinstall the mnist package with \`deno install\``);
   let data: unknown;
@@ -59,8 +59,11 @@ function parseDigits(bytes: Uint8Array, path: string): Float32Array {
     throw fail(`"data" is not a non-empty array of whole ${SIDE}×${SIDE} images`);
   }
   const images = Float32Array.from(data as number[]);
-  const bad = images.findIndex((v) => !(v >= 0 && v <= 1));
-  if (bad >= 0) throw fail(`value ${excerpt(data[bad], 20)} at index ${bad} is outside [0, 1]`);
+  // A plain loop: findIndex's callback per pixel took a quarter of a second for the 7.8 M.
+  for (let i = 0; i < images.length; i++) {
+    if (images[i] >= 0 && images[i] <= 1) continue;
+    throw fail(`value ${excerpt(data[i], 20)} at index ${i} is outside [0, 1]`);
+  }
   return images;
 }
 

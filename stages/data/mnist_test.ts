@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { loadMnist } from "./mnist.ts";
+import { loadMnist, parseDigits } from "./mnist.ts";
 
 Deno.test("the mnist package gives 10,000 28×28 digits in [0, 1] labelled 0–9", async () => {
   const source = await loadMnist();
@@ -22,4 +22,17 @@ Deno.test("the mnist package gives 10,000 28×28 digits in [0, 1] labelled 0–9
     assert.match(file.sha256, /^[0-9a-f]{64}$/);
     assert.ok(file.size > 1_000_000);
   });
+});
+
+Deno.test("a digit file is refused, naming the value and its index, past [0, 1]", () => {
+  const file = (values: unknown[]) =>
+    new TextEncoder().encode(JSON.stringify({ data: [...new Array(784).fill(0.5), ...values] }));
+  assert.equal(parseDigits(file(new Array(784).fill(1)), "ok.json").length, 2 * 784);
+  const tooBig = [...new Array(783).fill(0), 1.5];
+  assert.throws(
+    () => parseDigits(file(tooBig), "3.json"),
+    /^UserError: 3\.json: value 1\.5 at index 1567 is outside \[0, 1\]; reinstall/,
+  );
+  const negative = [...new Array(783).fill(0), -0.25];
+  assert.throws(() => parseDigits(file(negative), "3.json"), /value -0\.25 at index 1567/);
 });

@@ -60,8 +60,22 @@ export function adamUpdateInPlace(
   const own = new Set([...updated, gradient].map((t) => t.dataId)).size === 4 &&
     updated.every((t) => t.dtype === "float32" && wasm.refCount(t.dataId) === 1);
   if (!own) return false;
-  const at = (t: tf.TensorInfo) => offsetOf(wasm, t);
-  adamPass(wasm, [param, m, v, gradient].map(at), updated.map(at), param.size, a);
+  const [p, mAt, vAt] = updated.map((t) => offsetOf(wasm, t));
+  kernelsOf(wasm).adam(
+    p,
+    mAt,
+    vAt,
+    offsetOf(wasm, gradient),
+    p,
+    mAt,
+    vAt,
+    param.size,
+    a.beta1,
+    a.beta2,
+    a.epsilon,
+    a.learningRate / a.correction1,
+    1 / Math.sqrt(a.correction2),
+  );
   return true;
 }
 
@@ -73,36 +87,19 @@ defineBlasKernel({
     const a = attrs as unknown as AdamUpdateAttrs;
     const outputs = [param, m, v].map((t) => wasm.makeOutput(t.shape, "float32"));
     const at = (t: tf.TensorInfo) => offsetOf(wasm, t);
-    const size = tf.util.sizeFromShape(param.shape);
-    adamPass(wasm, [param, m, v, gradient].map(at), outputs.map(at), size, a);
+    kernelsOf(wasm).adam(
+      at(param),
+      at(m),
+      at(v),
+      at(gradient),
+      ...outputs.map(at) as [number, number, number],
+      tf.util.sizeFromShape(param.shape),
+      a.beta1,
+      a.beta2,
+      a.epsilon,
+      a.learningRate / a.correction1,
+      1 / Math.sqrt(a.correction2),
+    );
     return outputs;
   },
 });
-
-/** The SIMD update of `n` parameters: param, m, v, gradient at `from`, param', m', v' at `to`. */
-function adamPass(
-  wasm: BackendWasm,
-  from: number[],
-  to: number[],
-  n: number,
-  a: AdamUpdateAttrs,
-): void {
-  const [p, m, v, g] = from;
-  const [pOut, mOut, vOut] = to;
-  const step = a.learningRate / a.correction1;
-  kernelsOf(wasm).adam(
-    p,
-    m,
-    v,
-    g,
-    pOut,
-    mOut,
-    vOut,
-    n,
-    a.beta1,
-    a.beta2,
-    a.epsilon,
-    step,
-    1 / Math.sqrt(a.correction2),
-  );
-}

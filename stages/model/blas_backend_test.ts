@@ -254,41 +254,6 @@ blasTest("Adam: the fused update follows the composite one over 30 steps", async
   assertClose(blas, wasm, 1e-5);
 });
 
-blasTest(
-  "Adam on blas: over the variables' own memory, never under another holder of it, same bits",
-  async () => {
-    await initBackend("blas");
-    const config = { learningRate: 0.05, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
-    /** 5 steps; with `hold`, a clone of w (sharing its memory) lives through each step. */
-    const run = (hold: boolean) => {
-      const start = tf.tensor1d(numbers(10, 21));
-      const w = tf.variable(start);
-      start.dispose(); // else it shares w's memory
-      const target = tf.tensor1d(numbers(10, 22));
-      const adam = new Adam([{ name: "w", tensor: w }], config);
-      const sameBuffer: boolean[] = [];
-      for (let i = 0; i < 5; i++) {
-        const held = hold ? w.clone() : undefined;
-        const heldValues = held && Array.from(held.dataSync());
-        const before = w.dataId;
-        adam.minimize(() => tf.sum(tf.square(tf.sub(w, target))), false, [w]);
-        sameBuffer.push(w.dataId === before);
-        if (held) assertEquals(Array.from(held.dataSync()), heldValues, "the holder's values");
-        held?.dispose();
-      }
-      const bytes = Array.from(new Uint8Array(w.dataSync().buffer));
-      adam.dispose();
-      tf.dispose([w, target]);
-      return { bytes, sameBuffer };
-    };
-    const [own, shared] = [run(false), run(true)];
-    await initBackend("wasm");
-    assertEquals(own.sameBuffer, [true, true, true, true, true]);
-    assertEquals(shared.sameBuffer, [false, false, false, false, false]);
-    assertEquals(own.bytes, shared.bytes);
-  },
-);
-
 const model = (kind: ModelKind) =>
   createModel(modelSchema.parse({ kind, hidden: [12], latentDim: LATENT }), INPUT, CLASSES, 4);
 

@@ -40,45 +40,6 @@ export function adamUpdate(
   ];
 }
 
-/**
- * The same update written over `param`, `m` and `v` themselves, when each is the only holder
- * of its memory (a variable nothing else shares: no clone, reshape or `assign` copy of it
- * lives) and `gradient` is a buffer of its own; returns false, having done nothing, when not.
- * It saves the three new buffers and their assigns, and a third of the memory traffic (a new
- * output is read before it is written): the update is memory-bound. Element by element, so
- * writing over the inputs computes the same bits.
- */
-export function adamUpdateInPlace(
-  param: tf.Variable,
-  m: tf.Variable,
-  v: tf.Variable,
-  gradient: tf.Tensor,
-  a: AdamUpdateAttrs,
-): boolean {
-  const wasm = tf.backend() as BackendWasm;
-  const updated = [param, m, v];
-  const own = new Set([...updated, gradient].map((t) => t.dataId)).size === 4 &&
-    updated.every((t) => t.dtype === "float32" && wasm.refCount(t.dataId) === 1);
-  if (!own) return false;
-  const [p, mAt, vAt] = updated.map((t) => offsetOf(wasm, t));
-  kernelsOf(wasm).adam(
-    p,
-    mAt,
-    vAt,
-    offsetOf(wasm, gradient),
-    p,
-    mAt,
-    vAt,
-    param.size,
-    a.beta1,
-    a.beta2,
-    a.epsilon,
-    a.learningRate / a.correction1,
-    1 / Math.sqrt(a.correction2),
-  );
-  return true;
-}
-
 defineBlasKernel({
   kernelName: ADAM_UPDATE,
   kernelFunc: ({ inputs, backend, attrs }) => {

@@ -6,7 +6,7 @@
  * The update is the usual one: θ ← θ − lr · m̂ / (√v̂ + ε), m̂ = m/(1 − β1^t), v̂ = v/(1 − β2^t).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { ADAM_UPDATE, adamUpdate, adamUpdateInPlace } from "../model/fused_adam.ts";
+import { ADAM_UPDATE, adamUpdate } from "../model/fused_adam.ts";
 import { hasKernel } from "../model/fused_support.ts";
 
 export interface AdamConfig {
@@ -56,7 +56,6 @@ export class Adam extends tf.Optimizer {
         if (!state) throw new Error(`Adam: variable ${name} was not given to the optimizer`);
         if (fused) {
           const attrs = { learningRate, beta1, beta2, epsilon, correction1, correction2 };
-          if (adamUpdateInPlace(param, state.m, state.v, gradient, attrs)) continue;
           const [p, m, v] = adamUpdate(param, state.m, state.v, gradient, attrs);
           [param.assign(p), state.m.assign(m), state.v.assign(v)];
           continue;

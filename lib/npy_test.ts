@@ -22,6 +22,37 @@ Deno.test("npy round trip keeps dtype, shape and values", () => {
   }
 });
 
+Deno.test("decodeNpy reads data that is not aligned for its type, and views what is", () => {
+  const data = new Float32Array([1.5, -2, 3e-8, 7]);
+  const file = encodeNpy(data, [2, 2]);
+  // The same file one byte into a larger buffer: its floats start at an odd address.
+  const shifted = new Uint8Array(file.length + 1);
+  shifted.set(file, 1);
+  const odd = decodeNpy(shifted.subarray(1));
+  assert.deepEqual(Array.from(odd.data), Array.from(data));
+  // Aligned, the array is a view of the bytes: no copy of a large file.
+  const aligned = decodeNpy(file);
+  assert.equal(aligned.data.buffer, file.buffer);
+  assert.deepEqual(Array.from(aligned.data), Array.from(data));
+});
+
+Deno.test("readNpy reads a file whole, large or empty", async () => {
+  const dir = await tempDir("npy-read");
+  const large = Float32Array.from({ length: 300_000 }, (_, i) => Math.fround(i / 7));
+  await writeNpy(join(dir, "large.npy"), large, [1000, 300]);
+  const back = await readNpy(join(dir, "large.npy"));
+  assert.deepEqual(back.shape, [1000, 300]);
+  assert.deepEqual(back.data, large);
+  await writeNpy(join(dir, "empty.npy"), new Uint8Array(0), [0]);
+  assert.deepEqual((await readNpy(join(dir, "empty.npy"))).shape, [0]);
+  // A pipe has no size in advance: every byte past the (zero) stat size is still read.
+  const fifo = join(dir, "pipe.npy");
+  const made = await new Deno.Command("mkfifo", { args: [fifo] }).output().catch(() => null);
+  if (!made?.success) return; // no mkfifo here: the sized reads above are the test
+  const [piped] = await Promise.all([readNpy(fifo), writeNpy(fifo, large, [1000, 300])]);
+  assert.deepEqual(piped.data, large);
+});
+
 Deno.test("npy header bytes are exactly what numpy.save writes", () => {
   // Copied from `np.save` output (numpy 2.4): growth padding after the dict, then 64-byte alignment.
   const expected = [

@@ -101,7 +101,10 @@ export async function statRegularFile(
 
 const CHUNK = 1 * MiB;
 
-/** stat, open, fstat again (the path may have been swapped), then read under the limit. */
+/**
+ * stat, open, fstat again (the path may have been swapped), then read under the limit. Each
+ * chunk `take` gets is only valid during the call: the next read overwrites it.
+ */
 async function streamBoundedFile(
   path: string,
   opts: BoundedReadOptions,
@@ -139,7 +142,7 @@ async function streamBoundedFile(
           sizeFix(opts),
         );
       }
-      take(scratch.slice(0, n));
+      take(scratch.subarray(0, n));
     }
   } finally {
     file.close();

@@ -60,6 +60,17 @@ export function describeDiskError(error: unknown, where: DiskWrite): UserError |
   return undefined;
 }
 
+/**
+ * `error` from writing `path`, with the path at the end of its message as Deno puts it
+ * (`…: write '/x/y'`), where Deno's own message does not name it (writes to an open file):
+ * describeDiskError reads the path from there. The OS error's code is kept.
+ */
+export function namingPath(error: unknown, path: string): unknown {
+  if (!(error instanceof Error) || error.message.includes(path)) return error;
+  const code = (error as { code?: string }).code;
+  return Object.assign(new Error(`${error.message}: write '${path}'`, { cause: error }), { code });
+}
+
 /** Run `fn`; a full disk or read-only store becomes describeDiskError's one line. */
 export async function withDiskErrors<T>(where: DiskWrite, fn: () => Promise<T>): Promise<T> {
   try {

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { describeDiskError, isNoSpace, isReadOnly } from "./disk_errors.ts";
+import { describeDiskError, isNoSpace, isReadOnly, namingPath } from "./disk_errors.ts";
 import { UserError } from "./errors.ts";
 import type { ModuleGraph } from "./fingerprint.ts";
 import { hashValue } from "./hash.ts";
@@ -16,6 +16,25 @@ import { assert_, assertEquals, assertIncludes, assertRejects } from "./test_ass
 function osError(text: string, code: string): Error {
   return Object.assign(new Error(text), { code });
 }
+
+Deno.test("a write error that does not name its file gets the path, and keeps its code", () => {
+  const full = Object.assign(new Error("No space left on device (os error 28)"), {
+    code: "ENOSPC",
+  });
+  const named = namingPath(full, "/s/.tmp/x/train_images.npy") as Error & { code: string };
+  assertEquals(
+    named.message,
+    "No space left on device (os error 28): write '/s/.tmp/x/train_images.npy'",
+  );
+  assertEquals([named.code, named.cause], ["ENOSPC", full]);
+  assertEquals(
+    describeDiskError(named, { root: "/s" })?.message,
+    "no space left on device in /s while writing train_images.npy; free space and run " +
+      "again — nothing was published",
+  );
+  const saysIt = new Error("No such file or directory (os error 2): open '/s/a.npy'");
+  assertEquals(namingPath(saysIt, "/s/a.npy"), saysIt);
+});
 
 Deno.test("a full disk and a read-only store become one line naming the stage and the file", () => {
   const where = { root: "/s", stage: "train", key: "3f9a2c1d99" };

@@ -23,7 +23,7 @@
 
 import type * as tf from "@tensorflow/tfjs-core";
 import { basename, dirname, join } from "node:path";
-import { describeDiskError } from "../../pipeline/disk_errors.ts";
+import { describeDiskError, namingPath } from "../../pipeline/disk_errors.ts";
 import { UserError } from "../../pipeline/errors.ts";
 import { sha256 } from "../../pipeline/hash.ts";
 import type { FileRecord } from "../../pipeline/recorded_files.ts";
@@ -268,9 +268,7 @@ export async function writeDurably(path: string, data: Uint8Array): Promise<void
     for (let at = 0; at < data.length;) at += await file.write(data.subarray(at));
     await file.sync();
   } catch (error) {
-    if (!(error instanceof Error) || error.message.includes(path)) throw error;
-    const code = (error as { code?: string }).code;
-    throw Object.assign(new Error(`${error.message}: write '${path}'`, { cause: error }), { code });
+    throw namingPath(error, path);
   }
 }
 

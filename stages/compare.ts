@@ -26,7 +26,7 @@ import { writeComparisonBrief } from "./compare/comparison_brief.ts";
 import { writeComparisonCsv } from "./compare/comparison_csv.ts";
 import { type ComparedRunData, comparisonCharts } from "./compare/comparison_charts.ts";
 import { priorSamplesGrid } from "./compare/prior_samples.ts";
-import { renderChart, type Skipped } from "./render/chart.ts";
+import { renderCharts, type Skipped } from "./render/chart.ts";
 import { type Block, type FigureEntry, heading, table, text } from "./render/document.ts";
 import type { Provenance } from "./render/figure.ts";
 import { renderHtml } from "./render/html.ts";
@@ -43,11 +43,11 @@ export interface CompareParams {
 
 export const compare: StageFn<CompareParams> = async (ctx) => {
   const runs = await Promise.all(ctx.params.runs.map((run) => readRun(run, ctx)));
-  const figures: FigureEntry[] = [], skipped: Skipped[] = [];
-  for (const chart of comparisonCharts(runs)) {
-    if ("skipped" in chart) skipped.push(chart);
-    else figures.push(await renderChart(chart, provenance(ctx, chart.stages), ctx.outDir));
-  }
+  const { figures, skipped } = await renderCharts(
+    comparisonCharts(runs),
+    (chart) => provenance(ctx, chart.stages),
+    ctx.outDir,
+  );
   const samples = await priorSamples(runs, ctx);
   if ("skipped" in samples) skipped.push(samples);
   else figures.push(samples);

@@ -14,7 +14,8 @@ import * as vega from "vega";
 import { version as vegaLiteVersion } from "vega-lite";
 import { stringify as toYaml } from "yaml";
 import type { StageContext, StageFn } from "../pipeline/stage.ts";
-import { renderChart, type Skipped } from "./render/chart.ts";
+import { renderChart, type Skipped, splitSkipped } from "./render/chart.ts";
+import { settleAll } from "../lib/settle_all.ts";
 import {
   type Block,
   type FigureEntry,
@@ -52,27 +53,25 @@ export const report: StageFn<ReportParams> = async (ctx) => {
   ctx.log(`report: ${figures.length} figures, ${skipped.length} not applicable`);
 };
 
-/** Charts first, then image grids; one at a time, since vega numbers SVG ids globally. */
+/**
+ * Charts first, then image grids, in that order on the page; rendered concurrently (vega
+ * takes turns, resvg draws on its own threads: see figure.ts).
+ */
 async function renderFigures(
   inputs: ReportInputs,
   ctx: StageContext<ReportParams>,
 ): Promise<{ figures: FigureEntry[]; skipped: Skipped[] }> {
   const provenance = (stages: string[]) =>
     lineage(inputs.config.name, stages, ctx.inputKeys, inputs.manifests);
-  const figures: FigureEntry[] = [], skipped: Skipped[] = [];
-  for (const chart of chartFigures(inputs)) {
-    if ("skipped" in chart) skipped.push(chart);
-    else figures.push(await renderChart(chart, provenance(chart.stages), ctx.outDir));
-  }
-  for (const grid of GRIDS) {
+  const charts = chartFigures(inputs).map(async (chart) =>
+    "skipped" in chart ? chart : await renderChart(chart, provenance(chart.stages), ctx.outDir)
+  );
+  const grids = GRIDS.map(async (grid): Promise<FigureEntry | Skipped> => {
     const array = await readImages(inputs, grid.file);
-    if (array) {
-      figures.push(await renderGrid(grid, array, inputs, provenance(["evaluate"]), ctx.outDir));
-    } else {
-      skipped.push({ ...grid, skipped: `evaluate wrote no ${grid.file} for this model` });
-    }
-  }
-  return { figures, skipped };
+    if (!array) return { ...grid, skipped: `evaluate wrote no ${grid.file} for this model` };
+    return await renderGrid(grid, array, inputs, provenance(["evaluate"]), ctx.outDir);
+  });
+  return splitSkipped(await settleAll([...charts, ...grids]));
 }
 
 function buildDocument(

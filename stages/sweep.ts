@@ -25,7 +25,7 @@ import { rateDistortion } from "./compare/comparison_charts.ts";
 import { priorSamplesGrid } from "./compare/prior_samples.ts";
 import { readMetrics } from "./evaluation/metrics.ts";
 import { capabilitiesOf } from "./model/kinds.ts";
-import { type ChartFigure, renderChart, type Skipped } from "./render/chart.ts";
+import { type ChartFigure, renderCharts, type Skipped } from "./render/chart.ts";
 import { type Block, type FigureEntry, heading, table, text } from "./render/document.ts";
 import type { Provenance } from "./render/figure.ts";
 import { renderHtml } from "./render/html.ts";
@@ -82,11 +82,11 @@ export const sweep: StageFn<SweepParams> = async (ctx) => {
   const partner = baselinePartner(cells, baseline);
   const pages = seedColumns(cells);
 
-  const figures: FigureEntry[] = [], skipped: Skipped[] = [];
-  for (const chart of charts(groups, cells, ctx)) {
-    if ("skipped" in chart) skipped.push(chart);
-    else figures.push(await renderChart(chart, provenance(ctx, cells), ctx.outDir));
-  }
+  const { figures, skipped } = await renderCharts(
+    charts(groups, cells, ctx),
+    (_chart) => provenance(ctx, cells),
+    ctx.outDir,
+  );
   const samples = await priorSamples(groups, ctx);
   if ("skipped" in samples) skipped.push(samples);
   else figures.push(samples);

@@ -4,6 +4,7 @@
  * document. A figure that cannot be drawn is Skipped, with the reason, never drawn empty.
  */
 import { join } from "node:path";
+import { settleAll } from "../../lib/settle_all.ts";
 import type { Row } from "../../lib/table.ts";
 import type { FigureEntry } from "./document.ts";
 import { type ChartSpec, renderFigure } from "./figure.ts";
@@ -55,4 +56,34 @@ export async function renderChart(
       { label: "PNG", path: `figures/${id}.png` },
     ],
   };
+}
+
+/**
+ * Every chart rendered, or skipped, in the order given. The charts render concurrently
+ * (vega takes turns; resvg draws on its own threads: see figure.ts).
+ */
+export async function renderCharts(
+  charts: (ChartFigure | Skipped)[],
+  provenance: (chart: ChartFigure) => FigureEntry["provenance"],
+  outDir: string,
+): Promise<{ figures: FigureEntry[]; skipped: Skipped[] }> {
+  return splitSkipped(
+    await settleAll(
+      charts.map(async (chart) =>
+        "skipped" in chart ? chart : await renderChart(chart, provenance(chart), outDir)
+      ),
+    ),
+  );
+}
+
+/** The figures drawn and those skipped, each in the order given. */
+export function splitSkipped(
+  all: (FigureEntry | Skipped)[],
+): { figures: FigureEntry[]; skipped: Skipped[] } {
+  const figures: FigureEntry[] = [], skipped: Skipped[] = [];
+  for (const figure of all) {
+    if ("skipped" in figure) skipped.push(figure);
+    else figures.push(figure);
+  }
+  return { figures, skipped };
 }

@@ -6,10 +6,15 @@
  * Determinism: the same inputs give byte-identical files. Vega's SVG writer numbers clip
  * paths and gradients from module-global counters, so they are reset before each render
  * and scoped by figure name (two figures inlined in one HTML page must not share ids).
+ *
+ * Figures may be rendered concurrently: vega's part runs one figure at a time (its counters
+ * are global), and resvg rasterizes on its own threads (renderAsync) meanwhile, so a page's
+ * figures take about half as long on two cores as one after another.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Resvg } from "@resvg/resvg-js";
+import { renderAsync } from "@resvg/resvg-js";
+import { settleAll } from "../../lib/settle_all.ts";
 import { type Row, toCsv } from "../../lib/table.ts";
 import * as vega from "vega";
 import { compile, type TopLevelSpec, version as vegaLiteVersion } from "vega-lite";
@@ -145,8 +150,20 @@ export function figureSpec(
 
 const DEF_ID = /(id="|url\(#)((?:pattern_)?gradient_\d+|clip\d+)(?=[")])/g;
 
-/** Renders a complete Vega-Lite spec to SVG text, headless; def ids prefixed by `scope`. */
-export async function renderSvg(spec: TopLevelSpec, scope: string): Promise<string> {
+/** The vega render in progress (or the last one): the next waits for it. */
+let vegaTurn: Promise<unknown> = Promise.resolve();
+
+/**
+ * Renders a complete Vega-Lite spec to SVG text, headless; def ids prefixed by `scope`. Calls
+ * take turns: each resets the global id counters that the one before is numbering from.
+ */
+export function renderSvg(spec: TopLevelSpec, scope: string): Promise<string> {
+  const turn = vegaTurn.then(() => renderSvgNow(spec, scope));
+  vegaTurn = turn.catch(() => {});
+  return turn;
+}
+
+async function renderSvgNow(spec: TopLevelSpec, scope: string): Promise<string> {
   // Vega tags inline rows in place (a Symbol id per row): render a copy, keep callers' rows.
   const view = new vega.View(vega.parse(compile(structuredClone(spec)).spec), {
     renderer: "none",
@@ -168,14 +185,14 @@ const FONTS = {
 };
 
 /** SVG → PNG with a white background; text uses the system fonts. */
-export function svgToPng(svg: string, scale = 2): Uint8Array {
-  const resvg = new Resvg(svg, {
+export async function svgToPng(svg: string, scale = 2): Promise<Uint8Array> {
+  const drawn = await renderAsync(svg, {
     background: "white",
     fitTo: { mode: "zoom", value: scale },
     font: FONTS,
     logLevel: "off",
   });
-  return new Uint8Array(resvg.render().asPng());
+  return new Uint8Array(drawn.asPng());
 }
 
 /** Space kept around the drawn content when a figure is cropped, in SVG pixels. */
@@ -191,10 +208,10 @@ const BACKGROUND = /<rect width="\d+" height="\d+" fill="white"\/>/;
  * bounding box counts clipped lines whole); the white background, which would cover
  * everything, is left out of the drawing and then resized to the crop.
  */
-export function cropToContent(svg: string): string {
+export async function cropToContent(svg: string): Promise<string> {
   const root = svg.match(ROOT_SIZE);
   if (!root) throw new Error("cropToContent: not an SVG as vega writes it (no width/viewBox)");
-  const drawn = new Resvg(svg.replace(BACKGROUND, ""), { font: FONTS, logLevel: "off" }).render();
+  const drawn = await renderAsync(svg.replace(BACKGROUND, ""), { font: FONTS, logLevel: "off" });
   const box = inkBox(drawn.pixels, drawn.width, drawn.height);
   if (!box) return svg; // nothing drawn: keep vega's size
   const [x, y] = [box.left - MARGIN, box.top - MARGIN];
@@ -233,7 +250,7 @@ export async function renderFigure(input: FigureInput): Promise<FigureOutput> {
   checkInput(input);
   const { name, spec, rows, provenance, outDir } = input;
   const full = figureSpec(spec, rows, provenance, name);
-  const svg = cropToContent(await renderSvg(full, name));
+  const svg = await cropToContent(await renderSvg(full, name));
   const stem = join(outDir, name);
   const paths = {
     spec: `${stem}.vl.json`,
@@ -242,10 +259,10 @@ export async function renderFigure(input: FigureInput): Promise<FigureOutput> {
     csv: `${stem}.csv`,
   };
   await mkdir(outDir, { recursive: true });
-  await Promise.all([
+  await settleAll([
     writeFile(paths.spec, JSON.stringify(full, null, 2) + "\n"),
     writeFile(paths.svg, svg),
-    writeFile(paths.png, svgToPng(svg, input.pngScale)),
+    svgToPng(svg, input.pngScale).then((png) => writeFile(paths.png, png)),
     writeFile(paths.csv, toCsv(rows, input.columns)),
   ]);
   return { paths, svg };

@@ -73,7 +73,7 @@ Deno.test("figureSpec adds schema, data and provenance, keeping the spec and its
   assertEquals(untitled.title, { anchor: "start", text: "name" });
 });
 
-Deno.test("inkBox finds the drawn pixels; cropToContent keeps them and a 6 px margin", () => {
+Deno.test("inkBox finds the drawn pixels; cropToContent keeps them and a 6 px margin", async () => {
   const rgba = new Uint8Array(4 * 5 * 4);
   rgba[4 * (1 * 5 + 2) + 3] = 255; // (x 2, y 1)
   rgba[4 * (3 * 5 + 3) + 3] = 10; // (x 3, y 3), faint but drawn
@@ -82,7 +82,7 @@ Deno.test("inkBox finds the drawn pixels; cropToContent keeps them and a 6 px ma
   const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="200" ' +
     'viewBox="0 0 300 200"><rect width="300" height="200" fill="white"/>' +
     '<rect x="40" y="30" width="50" height="20" fill="black"/></svg>';
-  const cropped = cropToContent(svg);
+  const cropped = await cropToContent(svg);
   assertIncludes(cropped, 'width="62" height="32" viewBox="34 24 62 32"');
   assertIncludes(cropped, '<rect x="34" y="24" width="62" height="32" fill="white"/>');
 });
@@ -144,10 +144,31 @@ Deno.test("rendering twice gives byte-identical files, whatever was rendered bet
   }
 });
 
-Deno.test("system fonts render text into the PNG", () => {
+Deno.test("figures rendered at once are byte for byte those rendered one after another", async () => {
+  const dir = await tempDir();
+  try {
+    const names = ["f0", "f1", "f2", "f3"];
+    const alone: FigureOutput[] = [];
+    for (const name of names) alone.push(await render(join(dir, "alone"), name));
+    const together = await Promise.all(names.map((name) => render(join(dir, "together"), name)));
+    for (const [i, name] of names.entries()) {
+      assertIncludes(together[i].svg, `id="${name}-clip1"`);
+      for (const key of ["spec", "svg", "png", "csv"] as const) {
+        const [a, b] = await Promise.all(
+          [alone[i], together[i]].map((f) => readFile(f.paths[key])),
+        );
+        assertEquals(a, b, `${name}.${key} differs when figures render concurrently`);
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("system fonts render text into the PNG", async () => {
   const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="60" height="20">' +
     '<text x="2" y="15" font-family="sans-serif" font-size="14">nats</text></svg>';
-  const ink = pngPixels(svgToPng(svg, 1)).filter((v, i) => i % 4 === 0 && v < 128).length;
+  const ink = pngPixels(await svgToPng(svg, 1)).filter((v, i) => i % 4 === 0 && v < 128).length;
   assert_(ink > 20, `no text drawn (${ink} dark pixels): install fonts-dejavu-core`);
 });
 

@@ -72,7 +72,7 @@ export async function writeGrid(
     scale,
   });
   // The figure: the grid's pixels as they are, with its title and labels drawn around it.
-  const svg = gridFigureSvg({
+  const svg = await gridFigureSvg({
     title,
     png: grid,
     ...pngSize(grid),
@@ -83,7 +83,7 @@ export async function writeGrid(
     rows: layout.rowAxis,
     columns: layout.columnAxis,
   });
-  const png = svgToPng(svg, 1);
+  const png = await svgToPng(svg, 1);
   const sidecar = {
     title,
     description,

@@ -46,7 +46,7 @@ function text(
 }
 
 /** The labelled figure as SVG, cropped to what it draws. */
-export function gridFigureSvg(layout: GridFigureLayout): string {
+export function gridFigureSvg(layout: GridFigureLayout): Promise<string> {
   const { rows, columns, offset, tileWidth, tileHeight, gap } = layout;
   const rowLabelWidth = rows ? Math.max(...rows.labels.map((l) => textWidth(l, LABEL))) : 0;
   const left = rows ? (rows.title ? 22 : 0) + rowLabelWidth + 8 : 0;

@@ -16,8 +16,8 @@ const LAYOUT = {
   gap: 2,
 };
 
-Deno.test("a grid figure draws its title and its row and column labels, the grid untouched", () => {
-  const svg = gridFigureSvg({
+Deno.test("a grid figure draws its title and its row and column labels, the grid untouched", async () => {
+  const svg = await gridFigureSvg({
     ...LAYOUT,
     rows: { title: "z1", labels: ["1.50", "−1.50"] },
     columns: { title: "z0", labels: ["−1.00", "0.00", "1.00"] },
@@ -28,15 +28,15 @@ Deno.test("a grid figure draws its title and its row and column labels, the grid
   const embedded = svg.match(/href="data:image\/png;base64,([^"]+)"/)![1];
   assertEquals(Uint8Array.from(atob(embedded), (c) => c.charCodeAt(0)), GRID);
   // Drawn pixel for pixel: the grid's black tiles appear in the PNG at 1×, unscaled.
-  const png = svgToPng(svg, 1);
+  const png = await svgToPng(svg, 1);
   const { width, height } = pngSize(png);
   assert_(width > 32 && height > 22, `${width}×${height} has no room for labels`);
   const dark = pngPixels(png).filter((v, i) => i % 4 === 0 && v === 0).length;
   assert_(dark >= 6 * 64, `only ${dark} black pixels: the tiles were resampled`);
 });
 
-Deno.test("a grid figure without labels is its title over the grid", () => {
-  const svg = gridFigureSvg(LAYOUT);
+Deno.test("a grid figure without labels is its title over the grid", async () => {
+  const svg = await gridFigureSvg(LAYOUT);
   assertIncludes(svg, "Latent traversal");
   assertEquals(svg.match(/<text /g)?.length, 1);
 });

@@ -24,6 +24,7 @@ import {
   type ResolvedConfig,
 } from "../stages/registry.ts";
 import { UserError } from "./errors.ts";
+import { formatCount } from "./units.ts";
 import { nameProblem } from "./names.ts";
 import { configPathFix } from "./config_suggestion.ts";
 import { closestWord } from "./did_you_mean.ts";
@@ -421,7 +422,7 @@ function shapeProblem(root: Node): { offset: number; message: string } | null {
     if (++nodes > CONFIG_LIMITS.maxNodes) {
       return {
         offset: node.range?.[0] ?? 0,
-        message: `holds more than ${CONFIG_LIMITS.maxNodes.toLocaleString("en")} values; ` +
+        message: `holds more than ${formatCount(CONFIG_LIMITS.maxNodes)} values; ` +
           `a config needs a few dozen (is this the right file?)`,
       };
     }

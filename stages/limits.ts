@@ -6,6 +6,7 @@
  * through the nets (kept for the backward pass), and the big host arrays evaluation keeps.
  */
 import { formatSize, GiB } from "../pipeline/bounded_read.ts";
+import { formatCount } from "../pipeline/units.ts";
 import { capabilitiesOf } from "./model/kinds.ts";
 import type { ResolvedConfig } from "./config_schema.ts";
 
@@ -105,7 +106,7 @@ function trainTerms(
   return [
     {
       yamlPath: weightsPath,
-      what: `weights, gradients and Adam moments of ${params.toLocaleString("en")} parameters`,
+      what: `weights, gradients and Adam moments of ${formatCount(params)} parameters`,
       bytes: params * F32 * TRAINED_COPIES,
       fix: layersFix,
     },
@@ -158,7 +159,7 @@ export function estimateMemory(config: ResolvedConfig, shape: DataShape): Memory
   const evaluateStage: MemoryTerm[] = [
     {
       yamlPath: weightsPath,
-      what: `the weights of ${params.toLocaleString("en")} parameters`,
+      what: `the weights of ${formatCount(params)} parameters`,
       bytes: params * F32,
       fix: layersFix,
     },
@@ -211,7 +212,7 @@ export function estimateMemory(config: ResolvedConfig, shape: DataShape): Memory
   const classifierStage: MemoryTerm[] = [
     {
       yamlPath: ["classifier", "hidden"],
-      what: `the classifier's ${classifierParams.toLocaleString("en")} parameters with ` +
+      what: `the classifier's ${formatCount(classifierParams)} parameters with ` +
         `their gradients and Adam moments`,
       bytes: classifierParams * F32 * TRAINED_COPIES,
       fix: "use fewer or narrower classifier layers",

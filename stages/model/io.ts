@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { join } from "node:path";
+import { settleAll } from "../../lib/settle_all.ts";
 import type { ModelParams } from "../config_schema.ts";
 import { capabilitiesOf } from "./kinds.ts";
 import { buildModel, type DenseParams, type Model, namedWeights } from "./networks.ts";
@@ -54,8 +55,7 @@ export async function writeTensors(
 ): Promise<void> {
   const { json, bin } = encodeTensors(tensors);
   await Deno.mkdir(dir, { recursive: true });
-  await write(join(dir, `${stem}.json`), json);
-  await write(join(dir, `${stem}.bin`), bin);
+  await settleAll([write(join(dir, `${stem}.json`), json), write(join(dir, `${stem}.bin`), bin)]);
 }
 
 /** Read what writeTensors wrote, in its order. The caller owns (and disposes) the tensors. */

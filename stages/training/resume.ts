@@ -39,6 +39,7 @@ import {
 } from "./checkpoint_manifest.ts";
 import { type NamedTensor, readTensors, type WriteFile, writeTensors } from "../model/io.ts";
 import { pathExists } from "../../pipeline/folders.ts";
+import { settleAll } from "../../lib/settle_all.ts";
 
 /** Where training stands after a whole epoch: enough to carry on as if never stopped. */
 export interface TrainingState {
@@ -93,15 +94,18 @@ export async function saveResumePoint(
   };
   try {
     await Deno.mkdir(next, { recursive: true });
-    await writeTensors(next, "model", parts.weights, recorded);
-    await writeTensors(next, "optimizer", parts.optimizer.namedState(), recorded);
-    if (parts.best) await writeTensors(next, "best", parts.best, recorded);
     const saved: SavedState = {
       ...state,
       optimizerStep: parts.optimizer.step,
       hasBest: Boolean(parts.best),
     };
-    await recorded(join(next, "state.json"), new TextEncoder().encode(JSON.stringify(saved)));
+    // Written and fsynced all at once: the disk flushes them together, not one by one.
+    await settleAll([
+      writeTensors(next, "model", parts.weights, recorded),
+      writeTensors(next, "optimizer", parts.optimizer.namedState(), recorded),
+      ...(parts.best ? [writeTensors(next, "best", parts.best, recorded)] : []),
+      recorded(join(next, "state.json"), new TextEncoder().encode(JSON.stringify(saved))),
+    ]);
     await writeCheckpointManifest(next, workDir, state.completedEpochs, files, write);
     await syncDir(next);
     await swapIn(workDir);

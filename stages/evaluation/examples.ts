@@ -22,7 +22,9 @@ export interface Examples {
  * model was trained with dynamic binarization.
  */
 export function examplesOf(data: Dataset, classes: number[], binarizer?: Rng): Examples {
-  const x = data.images.slice();
+  // The split's own pixels unless binarized (evaluation only reads them): copying the train
+  // split's 25 MB took ~0.1 s.
+  const x = binarizer ? data.images.slice() : data.images;
   if (binarizer) binarizeInPlace(x, binarizer);
   return {
     x,

@@ -25,7 +25,12 @@ export function classIndices(labels: Uint8Array, classes: number[]): Int32Array 
   });
 }
 
-/** The batches of one epoch: `order` cut into runs of `batchSize` (the last may be short). */
+/**
+ * The batches of one epoch: `order` cut into runs of `batchSize` (the last may be short).
+ * Every batch's pixels are in one buffer, reused: a batch's `x` is valid until the next batch
+ * is drawn, so use it (make its tensor, step, dispose the tensor) before drawing the next.
+ * (A fresh 300 kB array per batch cost 0.1 ms in page faults: 0.25 s of a default training.)
+ */
 export function* epochBatches(
   data: Dataset,
   classIndex: Int32Array,
@@ -34,9 +39,10 @@ export function* epochBatches(
   binarizer?: Rng,
 ): Generator<Batch> {
   const dim = data.height * data.width;
+  const pixels = new Float32Array(Math.min(batchSize, order.length) * dim);
   for (let start = 0; start < order.length; start += batchSize) {
     const rows = order.slice(start, start + batchSize);
-    const x = new Float32Array(rows.length * dim);
+    const x = pixels.subarray(0, rows.length * dim);
     rows.forEach((row, k) => x.set(data.images.subarray(row * dim, (row + 1) * dim), k * dim));
     if (binarizer) binarizeInPlace(x, binarizer);
     yield { x, classIndex: Int32Array.from(rows, (r) => classIndex[r]), size: rows.length };

@@ -10,7 +10,14 @@ Deno.test("class indices follow the card's label list, not the raw labels", () =
 Deno.test("epoch batches cover the order exactly once, the last one short", () => {
   const images = Float32Array.from({ length: 5 * 4 }, (_, i) => Math.floor(i / 4) / 10);
   const data = { images, labels: Uint8Array.from([0, 1, 0, 1, 0]), height: 2, width: 2 };
-  const batches = [...epochBatches(data, Int32Array.from([0, 1, 0, 1, 0]), [4, 2, 0, 3, 1], 2)];
+  const drawn = epochBatches(data, Int32Array.from([0, 1, 0, 1, 0]), [4, 2, 0, 3, 1], 2);
+  // Each batch's pixels live until the next is drawn (one buffer, reused): keep copies.
+  const buffers = new Set<ArrayBufferLike>();
+  const batches = Array.from(drawn, (batch) => {
+    buffers.add(batch.x.buffer);
+    return { ...batch, x: batch.x.slice() };
+  });
+  assertEquals(buffers.size, 1);
   assertEquals(batches.map((b) => b.size), [2, 2, 1]);
   assertEquals(Array.from(batches[0].x), [0.4, 0.4, 0.4, 0.4, 0.2, 0.2, 0.2, 0.2].map(Math.fround));
   assertEquals(Array.from(batches[2].classIndex), [1]);
